@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Brings a fresh machine to what dslab needs; idempotent and quiet when nothing is missing.
+#   Node >= 22 (the npm package node@24 into .tools when the machine's is older),
+#   the npm dependencies, toxiproxy-server v2.12.0 (go install into .tools/bin),
+#   and, for the tests and the C++ fixtures, Debian packages (as root only).
+# Usage: scripts/setup.sh [--with-test-deps]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+tools="$root/.tools"
+mkdir -p "$tools/bin"
+say() { printf 'dslab setup: %s\n' "$*" >&2; }
+
+need_debs=()
+want_deb() { dpkg -s "$1" >/dev/null 2>&1 || need_debs+=("$1"); }
+command -v make >/dev/null || want_deb make
+command -v g++ >/dev/null || want_deb g++
+command -v pkg-config >/dev/null || want_deb pkg-config
+command -v rpcgen >/dev/null || want_deb rpcsvc-proto
+[ -f /usr/include/tirpc/rpc/rpc.h ] || want_deb libtirpc-dev
+command -v python3 >/dev/null || want_deb python3
+command -v go >/dev/null || [ -x "$tools/bin/toxiproxy-server" ] || want_deb golang-go
+if [ "${1:-}" = "--with-test-deps" ]; then
+  [ -x /usr/sbin/rpcbind ] || want_deb rpcbind
+fi
+if [ ${#need_debs[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian packages: ${need_debs[*]}"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_debs[@]}" >/dev/null
+  else
+    say "missing Debian packages: ${need_debs[*]} (install them as root: apt-get install ${need_debs[*]})"
+    exit 1
+  fi
+fi
+
+# Node >= 22.18: type stripping runs src/ directly.
+node_ok() { "$1" -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=18)?0:1)' 2>/dev/null; }
+if ! { command -v node >/dev/null && node_ok node; } && ! node_ok "$tools/node_modules/node/bin/node"; then
+  say "the machine's Node is older than 22.18; installing node@24 into .tools"
+  npm install --no-save --no-audit --no-fund --prefix "$tools" node@24 >/dev/null 2>&1
+  # Newer npm skips the package's install script; its binary is in a platform package.
+  if ! node_ok "$tools/node_modules/node/bin/node"; then
+    bin=$(find "$tools/node_modules" -path '*node-linux-*/bin/node' -type f | head -n 1)
+    [ -n "$bin" ] && cp "$bin" "$tools/node_modules/node/bin/node"
+  fi
+  node_ok "$tools/node_modules/node/bin/node" || { say "could not install Node 24 (npm install node@24 failed)"; exit 1; }
+fi
+if node_ok "$tools/node_modules/node/bin/node"; then export PATH="$tools/node_modules/node/bin:$PATH"; fi
+
+# npm dependencies, reinstalled when the lock file changed.
+stamp="$root/node_modules/.dslab-lock"
+if ! cmp -s "$root/package-lock.json" "$stamp" 2>/dev/null; then
+  say "installing npm dependencies"
+  (cd "$root" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  cp "$root/package-lock.json" "$stamp"
+fi
+
+# toxiproxy-server v2.12.0 (the Go module builds a binary named `server`).
+if [ ! -x "$tools/bin/toxiproxy-server" ]; then
+  say "building toxiproxy-server v2.12.0 with go install"
+  GOBIN="$tools/gobin" go install github.com/Shopify/toxiproxy/v2/cmd/server@v2.12.0 >/dev/null 2>&1 \
+    || { say "go install of toxiproxy failed (needs the Go module proxy)"; exit 1; }
+  mv "$tools/gobin/server" "$tools/bin/toxiproxy-server"
+fi

@@ -1,0 +1,290 @@
+/**
+ * at-most-once: the SUCCESS replies must be explained by ONE execution order consistent with
+ * real time in which ok calls run exactly once (with the result the server replied),
+ * indeterminate calls at most once, and failed calls never: linearizability of the KV model
+ * with indeterminate ops. Keys under different top-level names are independent, so each is
+ * searched on its own; LIST "/" couples them and is handled after (see checkRootLists).
+ */
+import type { KvResult } from "../../rpc/kv-types.ts";
+import type { Trace } from "../../trace/events.ts";
+import type { Checker, CheckResult, Evidence } from "../types.ts";
+import { describeOp, describeResult, quote } from "./describe.ts";
+import {
+  deriveHistory,
+  firstSuccess,
+  type HistoryOp,
+  opBounds,
+  type SuccessReply,
+  touchesState,
+} from "./history.ts";
+import {
+  applyCall,
+  compareBytes,
+  EMPTY_STATE,
+  isWellFormedKey,
+  type KvState,
+  sameResult,
+  topLevelName,
+} from "./kv-model.ts";
+import { checkLinearizable, type LinOp } from "./linearizability.ts";
+
+export const AT_MOST_ONCE = "at-most-once";
+
+export interface AtMostOnceOptions {
+  /** Model steps one search may take before answering unknown. */
+  stepBudget?: number;
+  /** Model steps for the whole trace; partitions left when it runs out are unknown. */
+  totalStepBudget?: number;
+}
+
+export const DEFAULT_STEP_BUDGET = 1_000_000;
+export const DEFAULT_TOTAL_STEP_BUDGET = 20_000_000;
+/** Ops listed in one evidence item at most (the latest ones are kept). */
+const MAX_OPS_IN_EVIDENCE = 40;
+
+/** One independent search: the ops of one top-level name, or of all of them when LIST "/"
+ * couples them. `projectRoot` is the top-level name LIST "/" results are cut down to. */
+interface Partition {
+  label: string;
+  ops: HistoryOp[];
+  rootLists: HistoryOp[];
+  projectRoot?: string;
+}
+
+export function makeAtMostOnceChecker(options: AtMostOnceOptions = {}): Checker {
+  const stepBudget = options.stepBudget ?? DEFAULT_STEP_BUDGET;
+  const totalBudget = options.totalStepBudget ?? DEFAULT_TOTAL_STEP_BUDGET;
+  return (trace) => checkAtMostOnceWith(trace, stepBudget, totalBudget);
+}
+
+export const checkAtMostOnce: Checker = makeAtMostOnceChecker();
+
+function checkAtMostOnceWith(trace: Trace, stepBudget: number, totalBudget: number): CheckResult {
+  const history = deriveHistory(trace);
+  const failures: Evidence[] = [...differingDuplicateReplies(history.ops)];
+  const undecided: Evidence[] = [];
+
+  const byName = new Map<string, HistoryOp[]>();
+  const rootLists: HistoryOp[] = [];
+  for (const op of history.ops) {
+    if (!touchesState(op.call) || op.status === "fail") continue;
+    const call = op.call as { proc: string; key: string };
+    const readOnly = call.proc === "GET" || call.proc === "LIST";
+    if (readOnly && op.status === "info") continue; // an unanswered read has no effect
+    if (call.key === "/" && call.proc === "LIST") {
+      rootLists.push(op);
+    } else if (call.key === "/" || !isWellFormedKey(call.key)) {
+      const wrong = stateIndependentMismatch(op);
+      if (wrong) failures.push(wrong);
+    } else {
+      const name = topLevelName(call.key);
+      const group = byName.get(name);
+      if (group) group.push(op);
+      else byName.set(name, [op]);
+    }
+  }
+  const createdNames = new Set(
+    [...byName.entries()]
+      .filter(([name, ops]) =>
+        ops.some((o) => o.call.proc === "CREATE" && o.call.key === `/${name}`),
+      )
+      .map(([name]) => name),
+  );
+  failures.push(...rootListShapeErrors(rootLists, createdNames));
+
+  const partitions: Partition[] = [...byName.entries()]
+    .sort(([a], [b]) => compareBytes(a, b))
+    .map(([name, ops]) => ({
+      label: `/${name}`,
+      ops,
+      rootLists: createdNames.has(name) ? rootLists : [],
+      projectRoot: name,
+    }));
+  let budgetLeft = totalBudget;
+  const search = (p: Partition): void => {
+    if (budgetLeft <= 0) {
+      undecided.push({
+        message: `Keys under ${p.label} were not checked: the whole trace's search budget (${totalBudget} steps) was spent.`,
+        events: [],
+        ops: p.ops.map((o) => o.id),
+      });
+      return;
+    }
+    const verdict = searchPartition(p, Math.min(stepBudget, budgetLeft));
+    budgetLeft -= verdict.steps;
+    failures.push(...verdict.failures);
+    undecided.push(...verdict.undecided);
+  };
+  partitions.forEach(search);
+
+  // Each partition saw LIST "/" projected to its own name; only one search over every
+  // partition whose top-level key can exist shows the LISTs agree on a single order.
+  const coupled = partitions.filter((p) => createdNames.has(p.projectRoot ?? ""));
+  if (
+    failures.length === 0 &&
+    undecided.length === 0 &&
+    rootLists.length > 0 &&
+    coupled.length > 1
+  ) {
+    search({
+      label: '"/" (LIST / couples every top-level key)',
+      ops: coupled.flatMap((p) => p.ops),
+      rootLists,
+    });
+  }
+
+  return verdictOf(history.ops, failures, undecided);
+}
+
+function verdictOf(ops: HistoryOp[], failures: Evidence[], undecided: Evidence[]): CheckResult {
+  const count = (s: HistoryOp["status"]): number => ops.filter((o) => o.status === s).length;
+  if (failures.length > 0) {
+    return {
+      property: AT_MOST_ONCE,
+      verdict: "fail",
+      summary: `Some replies cannot come from executing each call at most once: ${failures[0]?.message}`,
+      evidence: failures,
+    };
+  }
+  if (undecided.length > 0) {
+    return {
+      property: AT_MOST_ONCE,
+      verdict: "unknown",
+      summary: `No violation found, but the check could not finish: ${undecided[0]?.message}`,
+      evidence: undecided,
+    };
+  }
+  return {
+    property: AT_MOST_ONCE,
+    verdict: "pass",
+    summary: `All ${ops.length} calls (${count("ok")} answered, ${count("info")} indeterminate, ${count("fail")} never executed) are explained by one execution order that runs each call at most once.`,
+    evidence: [],
+  };
+}
+
+/** A retransmission executed again shows as a second, different SUCCESS reply. */
+function differingDuplicateReplies(ops: HistoryOp[]): Evidence[] {
+  const found: Evidence[] = [];
+  for (const op of ops) {
+    const first = firstSuccess(op);
+    const other = op.successes.find((s) => !sameResult(first?.result as KvResult, s.result));
+    if (!first || !other) continue;
+    found.push({
+      message: `${describeOp(op)} got two different SUCCESS replies, ${describeResult(first.result)} then ${describeResult(other.result)}: a retransmission was executed again.`,
+      events: [op.invokeEvent, first.event, other.event],
+      ops: [op.id],
+    });
+  }
+  return found;
+}
+
+/** Calls on "/" (other than LIST) and on malformed keys have one right answer in any state. */
+function stateIndependentMismatch(op: HistoryOp): Evidence | undefined {
+  const got = firstSuccess(op);
+  if (!got) return undefined;
+  const want = applyCall(EMPTY_STATE, op.call).result;
+  if (sameResult(want, got.result)) return undefined;
+  return {
+    message: `${describeOp(op)} must always return ${describeResult(want)}, but it returned ${describeResult(got.result)}.`,
+    events: opBounds(op),
+    ops: [op.id],
+  };
+}
+
+/** LIST "/" is always KV_OK, sorted, and can only name top-level keys some call created. */
+function rootListShapeErrors(rootLists: HistoryOp[], createdNames: Set<string>): Evidence[] {
+  const found: Evidence[] = [];
+  for (const op of rootLists) {
+    const got = firstSuccess(op) as SuccessReply;
+    const result = got.result;
+    const names = result.proc === "LIST" ? (result.children ?? []) : [];
+    let problem: string | undefined;
+    if (result.proc !== "LIST" || result.status !== "KV_OK") {
+      problem = `it returned ${describeResult(result)}, but "/" always exists`;
+    } else if (names.some((n, i) => i > 0 && compareBytes(names[i - 1] as string, n) >= 0)) {
+      problem = `its names [${names.join(", ")}] are not in strictly ascending byte order`;
+    } else {
+      const ghost = names.find((n) => !createdNames.has(n));
+      if (ghost !== undefined) problem = `it names ${quote(ghost)}, which no call ever created`;
+    }
+    if (problem) {
+      found.push({ message: `${describeOp(op)}: ${problem}.`, events: opBounds(op), ops: [op.id] });
+    }
+  }
+  return found;
+}
+
+function toLinOp(op: HistoryOp, projectRoot: string | undefined): LinOp {
+  const got = firstSuccess(op);
+  if (!got) return { call: op.call, invokeT: op.invokeT };
+  let accepts = (r: KvResult): boolean => sameResult(r, got.result);
+  if (projectRoot !== undefined && op.call.proc === "LIST" && op.call.key === "/") {
+    // This partition only knows whether its own top-level key exists.
+    const seen = got.result.proc === "LIST" && (got.result.children ?? []).includes(projectRoot);
+    accepts = (r) => r.proc === "LIST" && (r.children ?? []).includes(projectRoot) === seen;
+  }
+  return { call: op.call, invokeT: op.invokeT, returnT: got.t, accepts };
+}
+
+interface PartitionVerdict {
+  steps: number;
+  failures: Evidence[];
+  undecided: Evidence[];
+}
+
+function searchPartition(p: Partition, budget: number): PartitionVerdict {
+  const ops = [...p.ops, ...p.rootLists];
+  const outcome = checkLinearizable(
+    ops.map((o) => toLinOp(o, p.projectRoot)),
+    budget,
+  );
+  if (outcome.kind === "linearizable") return { steps: outcome.steps, failures: [], undecided: [] };
+  if (outcome.kind === "budget-exceeded") {
+    const info = ops.filter((o) => o.status === "info").length;
+    return {
+      steps: outcome.steps,
+      failures: [],
+      undecided: [
+        {
+          message: `The search for keys under ${p.label} (${ops.length} calls, ${info} indeterminate) gave up after ${budget} steps without finding an explanation or a contradiction.`,
+          events: [],
+          ops: ops.map((o) => o.id),
+        },
+      ],
+    };
+  }
+  const { placed, blocked, state } = outcome.furthest;
+  const blockedOp = ops[blocked] as HistoryOp;
+  const blockedReply = firstSuccess(blockedOp);
+  const deadline = blockedReply?.t ?? Number.POSITIVE_INFINITY;
+  // The history up to the blocked op's reply is already contradictory on its own.
+  const prefix = ops.filter((o) => o.invokeT <= deadline).slice(-MAX_OPS_IN_EVIDENCE);
+  const wouldBe = applyCall(state, blockedOp.call).result;
+  const lastPlaced = placed.slice(-5).map((i) => ops[i] as HistoryOp);
+  return {
+    steps: outcome.steps,
+    undecided: [],
+    failures: [
+      {
+        message: `Under ${p.label}, no order that runs each call at most once explains ${describeOp(blockedOp)} returning ${blockedReply ? describeResult(blockedReply.result) : "its reply"}.`,
+        events: prefix.flatMap(opBounds).sort((a, b) => a - b),
+        ops: prefix.map((o) => o.id),
+      },
+      {
+        message: `The longest explainable order placed ${placed.length} calls, ending with ${lastPlaced.map(describeOp).join("; ") || "nothing"}; the store then held ${describeState(state)}, where ${describeOp(blockedOp)} would return ${describeResult(wouldBe)}.`,
+        events: [...lastPlaced.flatMap(opBounds), ...opBounds(blockedOp)].sort((a, b) => a - b),
+        ops: [...lastPlaced.map((o) => o.id), blockedOp.id],
+      },
+    ],
+  };
+}
+
+function describeState(state: KvState): string {
+  const shown = [...state.entries.entries()]
+    .sort(([a], [b]) => compareBytes(a, b))
+    .slice(0, 6)
+    .map(([k, v]) => `${k}=${quote(v)}`);
+  if (shown.length === 0) return "no keys";
+  const more = state.entries.size - shown.length;
+  return `{${shown.join(", ")}${more > 0 ? `, and ${more} more` : ""}}`;
+}

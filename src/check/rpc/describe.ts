@@ -1,0 +1,62 @@
+/** Short human renderings of calls, results and replies for evidence messages. */
+import type { KvCall, KvResult, ReplyOutcome } from "../../rpc/kv-types.ts";
+
+const MAX_SHOWN = 40;
+
+/** A value in quotes, cut short: replies can carry 64 KiB. */
+export function quote(s: string): string {
+  const shown = s.length > MAX_SHOWN ? `${s.slice(0, MAX_SHOWN)}...(${s.length} bytes)` : s;
+  return JSON.stringify(shown);
+}
+
+export function describeCall(call: KvCall): string {
+  switch (call.proc) {
+    case "NULL":
+    case "BOOT":
+      return call.proc;
+    case "CREATE":
+    case "SET":
+      return `${call.proc} ${call.key} ${quote(call.val)}`;
+    default:
+      return `${call.proc} ${call.key}`;
+  }
+}
+
+export function describeResult(result: KvResult): string {
+  switch (result.proc) {
+    case "NULL":
+      return "void";
+    case "BOOT":
+      return `cookie ${result.cookie}`;
+    case "GET":
+      return result.status === "KV_OK" ? `KV_OK ${quote(result.val ?? "")}` : result.status;
+    case "LIST":
+      return result.status === "KV_OK"
+        ? `KV_OK [${(result.children ?? []).join(", ")}]`
+        : result.status;
+    default:
+      return result.status;
+  }
+}
+
+export function describeOutcome(outcome: ReplyOutcome): string {
+  switch (outcome.kind) {
+    case "success":
+      return `SUCCESS ${describeResult(outcome.result)}`;
+    case "accepted-error":
+      return outcome.mismatch
+        ? `${outcome.stat} (${outcome.mismatch.low}, ${outcome.mismatch.high})`
+        : outcome.stat;
+    case "rpc-mismatch":
+      return `RPC_MISMATCH (${outcome.low}, ${outcome.high})`;
+    case "auth-error":
+      return outcome.stat;
+    case "malformed":
+      return `a malformed reply (${outcome.reason})`;
+  }
+}
+
+/** "op 12 (SET /a "x") by c1". */
+export function describeOp(op: { id: number; client: string; call: KvCall }): string {
+  return `op ${op.id} (${describeCall(op.call)}) by ${op.client}`;
+}

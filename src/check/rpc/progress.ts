@@ -1,0 +1,163 @@
+/**
+ * progress: on a clean network, calls succeed. Judged for AUTH_AMO calls with the current
+ * cookie that ran entirely inside a clean period (header.params.cleanPeriods: [fromMs, toMs]
+ * pairs, and/or cleanFromMs: clean from then to the end) while no nemesis fault was active
+ * and the node was ready; with params.expectAllOk, every call. A node that never became
+ * ready (node.failed) fails progress outright.
+ */
+import type { Trace } from "../../trace/events.ts";
+import type { CheckResult, Evidence } from "../types.ts";
+import { followCookies } from "./credentials.ts";
+import { describeOp, describeOutcome } from "./describe.ts";
+import { deriveHistory, firstSuccess, type HistoryOp, opEvents } from "./history.ts";
+
+export const PROGRESS = "progress";
+const MAX_EVIDENCE = 20;
+const LOG_LINES_SHOWN = 10;
+
+type Span = [number, number];
+
+/** Clean periods from the header; malformed entries are ignored rather than guessed at. */
+export function cleanPeriods(params: Record<string, unknown>): Span[] {
+  const spans: Span[] = [];
+  if (Array.isArray(params.cleanPeriods)) {
+    for (const p of params.cleanPeriods) {
+      if (Array.isArray(p) && typeof p[0] === "number" && typeof p[1] === "number")
+        spans.push([p[0], p[1]]);
+    }
+  }
+  if (typeof params.cleanFromMs === "number")
+    spans.push([params.cleanFromMs, Number.POSITIVE_INFINITY]);
+  return spans;
+}
+
+/** When faults were active or the node was not ready (before its first ready, killed,
+ * exited or paused until the next ready / resume). */
+function disturbedSpans(trace: Trace): Span[] {
+  const spans: Span[] = [];
+  const faults = new Map<number, number>();
+  let downSince: number | undefined = 0;
+  let pausedSince: number | undefined;
+  for (const e of trace.events) {
+    if (e.type === "nemesis.start") faults.set(e.id, e.t);
+    else if (e.type === "nemesis.stop") {
+      const from = faults.get(e.id);
+      if (from !== undefined) spans.push([from, e.t]);
+      faults.delete(e.id);
+    } else if (e.type === "node.ready") {
+      if (downSince !== undefined) spans.push([downSince, e.t]);
+      downSince = undefined;
+    } else if (e.type === "node.kill" || e.type === "node.exit" || e.type === "node.failed") {
+      downSince ??= e.t;
+    } else if (e.type === "node.pause") pausedSince ??= e.t;
+    else if (e.type === "node.resume" && pausedSince !== undefined) {
+      spans.push([pausedSince, e.t]);
+      pausedSince = undefined;
+    }
+  }
+  const open = [...faults.values(), downSince, pausedSince].filter((t) => t !== undefined);
+  for (const from of open) spans.push([from, Number.POSITIVE_INFINITY]);
+  return spans;
+}
+
+const overlaps = (a: Span, b: Span): boolean => a[0] <= b[1] && b[0] <= a[1];
+
+/** Why an op that is not ok ended that way, for the message. */
+function howItEnded(op: HistoryOp): string {
+  const last = op.replies.at(-1);
+  if (last) return `its last reply was ${describeOutcome(last.reply.outcome)}`;
+  return op.sends.length === 0 ? "it was never sent" : "it got no reply";
+}
+
+export function checkProgress(trace: Trace): CheckResult {
+  const failures: Evidence[] = nodeFailures(trace);
+  const clean = cleanPeriods(trace.header.params);
+  const expectAllOk = trace.header.params.expectAllOk === true;
+  if (failures.length === 0 && clean.length === 0 && !expectAllOk) {
+    return {
+      property: PROGRESS,
+      verdict: "skipped",
+      summary: "This scenario has no clean period in which calls must succeed.",
+      evidence: [],
+    };
+  }
+  const { ops } = deriveHistory(trace);
+  const last = trace.events.at(-1);
+  const completed = last?.type === "end" && last.status === "completed";
+  const traceEnd = last?.t ?? 0;
+  const disturbed = disturbedSpans(trace);
+  const cookies = followCookies(trace);
+  let judged = 0;
+  for (const op of ops) {
+    const ok = firstSuccess(op);
+    // An op still open when an interrupted run stopped may yet have succeeded.
+    const settled =
+      ok !== undefined || op.endEvent !== undefined || op.status === "fail" || completed;
+    if (!settled) continue;
+    const span: Span = [
+      op.invokeT,
+      ok?.t ?? (op.endEvent !== undefined || op.status === "fail" ? op.lastT : traceEnd),
+    ];
+    const first = op.sends[0];
+    const amoCurrent = first !== undefined && cookies.statusAtSend.get(first.event) === "current";
+    const inClean =
+      amoCurrent &&
+      clean.some((c) => c[0] <= span[0] && span[1] <= c[1]) &&
+      !disturbed.some((d) => overlaps(d, span));
+    if (!inClean && !expectAllOk) continue;
+    judged++;
+    if (ok) continue;
+    const why = inClean
+      ? "on a clean network with the current cookie"
+      : "and this scenario expects every call to succeed";
+    failures.push({
+      message: `${describeOp(op)} did not succeed ${why}: ${howItEnded(op)}.`,
+      events: opEvents(op),
+      ops: [op.id],
+    });
+  }
+  if (failures.length > 0) {
+    return {
+      property: PROGRESS,
+      verdict: "fail",
+      summary: `${failures.length} call${failures.length === 1 ? "" : "s"} made no progress where they had to: ${failures[0]?.message}`,
+      evidence: failures.slice(0, MAX_EVIDENCE),
+    };
+  }
+  if (judged === 0) {
+    return {
+      property: PROGRESS,
+      verdict: "skipped",
+      summary: "No call ran entirely inside a clean period, so progress was not exercised.",
+      evidence: [],
+    };
+  }
+  return {
+    property: PROGRESS,
+    verdict: "pass",
+    summary: `All ${judged} calls that had to succeed did.`,
+    evidence: [],
+  };
+}
+
+/** node.failed: the node never became ready; show its reason and last log lines. */
+function nodeFailures(trace: Trace): Evidence[] {
+  const found: Evidence[] = [];
+  trace.events.forEach((e, index) => {
+    if (e.type !== "node.failed") return;
+    const logs: number[] = [];
+    for (let i = index - 1; i >= 0 && logs.length < LOG_LINES_SHOWN; i--) {
+      const l = trace.events[i];
+      if (l?.type === "node.log" && l.node === e.node) logs.unshift(i);
+    }
+    const tail = logs.map((i) => {
+      const l = trace.events[i];
+      return l?.type === "node.log" ? l.line : "";
+    });
+    found.push({
+      message: `Node ${e.node} (incarnation ${e.incarnation}) never became ready: ${e.reason.replace(/\.$/, "")}.${tail.length > 0 ? ` Its last log lines: ${tail.join(" | ")}` : " It logged nothing."}`,
+      events: [...logs, index],
+    });
+  });
+  return found;
+}

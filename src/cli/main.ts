@@ -1,0 +1,145 @@
+/**
+ * The dslab command line. Exit codes: 0 every scenario passed; 1 a scenario failed (or was
+ * unknown); 2 bad usage, manifest or build; 3 the harness itself failed; 130 interrupted.
+ */
+import { Command, InvalidArgumentError, Option } from "commander";
+import { ManifestError } from "../lab/manifest.ts";
+import { loadLabDefinition } from "../lab/definition.ts";
+import { runTests, UsageError } from "../lab/run-lab.ts";
+import { HARNESS_VERSION } from "../lab/version.ts";
+import { formatScenario, formatTotals } from "../report/console.ts";
+import { killTrackedGroups } from "../runtime/reaper.ts";
+
+export const EXIT = { passed: 0, failed: 1, usage: 2, harness: 3, interrupted: 130 } as const;
+
+function parseSeed(value: string): number {
+  const seed = Number(value);
+  if (!Number.isSafeInteger(seed) || seed < 0 || seed > 2 ** 31 - 1) {
+    throw new InvalidArgumentError("a seed is a whole number from 0 to 2147483647");
+  }
+  return seed;
+}
+
+function parsePositive(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError("must be a number > 0");
+  return number;
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replaceAll(/[-:]/g, "").replace("T", "-").slice(0, 15);
+}
+
+interface TestCommandOptions {
+  seed?: number;
+  seeds: number;
+  scenario: string[];
+  runtime: string;
+  out?: string;
+  timeScale: number;
+  quiet: boolean;
+}
+
+async function testCommand(lab: string, submission: string, opts: TestCommandOptions): Promise<number> {
+  const quiet = opts.quiet || process.env.CI === "true";
+  const firstSeed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const seeds = Array.from({ length: opts.seeds }, (_, i) => firstSeed + i);
+  const outDir = opts.out ?? `dslab-out/${lab}-${timestamp()}`;
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts > 1) {
+      killTrackedGroups();
+      process.exit(EXIT.interrupted);
+    }
+    process.stderr.write(`\n${signal}: stopping after cleanup (again to quit at once)...\n`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  console.log(
+    `dslab ${HARNESS_VERSION}: lab ${lab}, submission ${submission}, seed${seeds.length > 1 ? "s" : ""} ${seeds.join(", ")}, time scale ${opts.timeScale}, output ${outDir}`,
+  );
+  const summary = await runTests({
+    lab,
+    submission,
+    seeds,
+    scenarios: opts.scenario,
+    timeScale: opts.timeScale,
+    outDir,
+    signal: controller.signal,
+    command: process.env.DSLAB_COMMAND ?? "bin/dslab",
+    log: (line) => {
+      if (!quiet || !line.startsWith("running ")) console.log(line);
+    },
+    onResult: (result) => console.log(formatScenario(result)),
+  });
+  if (summary.status === "build-failed") return EXIT.usage;
+  console.log(formatTotals(summary.results));
+  console.log(`summary: ${outDir}/summary.json`);
+  if (summary.status === "interrupted") return EXIT.interrupted;
+  if (summary.results.some((r) => r.verdict === "error")) return EXIT.harness;
+  return summary.results.every((r) => r.verdict === "pass") ? EXIT.passed : EXIT.failed;
+}
+
+async function listCommand(lab: string): Promise<number> {
+  const definition = await loadLabDefinition(lab);
+  console.log(`${definition.title}`);
+  for (const scenario of definition.scenarios) {
+    console.log(`  ${scenario.name.padEnd(20)} ${String(scenario.points).padStart(3)} pts  ${scenario.title}`);
+    console.log(`  ${"".padEnd(20)}          ${scenario.description}`);
+  }
+  return EXIT.passed;
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command()
+    .name("dslab")
+    .description("Grades distributed-systems labs: real processes behind Toxiproxy, seeded faults, one trace, property checkers.")
+    .version(HARNESS_VERSION)
+    .showHelpAfterError();
+  program
+    .command("test")
+    .description("build a submission and run a lab's scenarios against it")
+    .argument("<lab>", "the lab: rpc")
+    .argument("<submission>", "directory holding dslab.json")
+    .option("--seed <n>", "seed of the fault schedules and workload (default: random, printed)", parseSeed)
+    .option("--seeds <k>", "run every scenario on k seeds: seed, seed+1, ...", (v) => Math.round(parsePositive(v)), 1)
+    .option("--scenario <name...>", "run only these scenarios (see dslab list <lab>)", [])
+    .addOption(new Option("--runtime <kind>", "how nodes run").choices(["process"]).default("process"))
+    .option("--out <dir>", "where traces and results go (default dslab-out/<lab>-<time>)")
+    .option("--time-scale <x>", "multiply every duration (e.g. 0.5 for quicker, shallower runs)", parsePositive, 1)
+    .option("--quiet", "only results, no progress lines (also when CI=true)", false)
+    .action(async (lab: string, submission: string, opts: TestCommandOptions) => {
+      setExit(await testCommand(lab, submission, opts));
+    });
+  program
+    .command("list")
+    .description("list a lab's scenarios and their points")
+    .argument("<lab>", "the lab: rpc")
+    .action(async (lab: string) => setExit(await listCommand(lab)));
+  return program;
+}
+
+async function main(): Promise<void> {
+  let code: number = EXIT.passed;
+  try {
+    await buildProgram((c) => {
+      code = c;
+    }).parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof ManifestError || error instanceof UsageError) {
+      console.error(`dslab: ${error.message}`);
+      code = EXIT.usage;
+    } else {
+      console.error(`dslab: internal error: ${error instanceof Error ? error.stack : String(error)}`);
+      code = EXIT.harness;
+    }
+  }
+  process.exitCode = code;
+  // Timers of finished runs must not keep the process alive.
+  setTimeout(() => process.exit(code), 500).unref();
+}
+
+await main();

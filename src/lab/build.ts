@@ -1,0 +1,93 @@
+import { spawnSync } from "node:child_process";
+import { cp, mkdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import type { Manifest } from "./manifest.ts";
+
+export const BUILD_TIME_LIMIT_MS = 5 * 60_000;
+const BUILD_LOG_LIMIT = 256 * 1024;
+
+export interface BuildResult {
+  ok: boolean;
+  /** Where the submission was copied and built; nodes run from here. */
+  dir: string;
+  durationMs: number;
+  /** Why it failed, in a sentence. */
+  reason?: string;
+  logPath: string;
+  logTail: string;
+}
+
+/**
+ * Copies the submission (symlinks dereferenced, so the student's tree is never written) and runs
+ * its build command without network access where the machine allows (a new network namespace),
+ * within the time limit. The log is kept whole in build.log; the result carries its tail.
+ */
+export async function buildSubmission(
+  submissionDir: string,
+  manifest: Manifest,
+  outDir: string,
+  timeLimitMs = BUILD_TIME_LIMIT_MS,
+): Promise<BuildResult> {
+  const dir = join(outDir, "build");
+  const logPath = join(outDir, "build.log");
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  await cp(submissionDir, dir, {
+    recursive: true,
+    dereference: true,
+    filter: (source) => !/(^|\/)(\.git|dslab-out|node_modules)$/.test(source),
+  });
+  if (!manifest.build) {
+    await writeFile(logPath, "(no build command in dslab.json)\n");
+    return { ok: true, dir, durationMs: 0, logPath, logTail: "" };
+  }
+  const started = performance.now();
+  const offline = canIsolateNetwork();
+  const argv = offline
+    ? ["unshare", "--net", "sh", "-c", manifest.build]
+    : ["sh", "-c", manifest.build];
+  const result = await execa(argv[0] as string, argv.slice(1), {
+    cwd: dir,
+    all: true,
+    reject: false,
+    timeout: timeLimitMs,
+    forceKillAfterDelay: 2000,
+    stdin: "ignore",
+    maxBuffer: 64 * 1024 * 1024,
+    env: { DSLAB_BUILD: "1" },
+  });
+  const durationMs = Math.round(performance.now() - started);
+  const log = `${offline ? "" : "(network isolation unavailable here: built with network)\n"}$ ${manifest.build}\n${result.all ?? ""}\n`;
+  await writeFile(logPath, log);
+  const logTail = log.length > BUILD_LOG_LIMIT ? log.slice(-BUILD_LOG_LIMIT) : log;
+  if (result.timedOut) {
+    return {
+      ok: false,
+      dir,
+      durationMs,
+      logPath,
+      logTail,
+      reason: `the build command "${manifest.build}" did not finish within ${timeLimitMs / 1000} s and was killed`,
+    };
+  }
+  if (result.exitCode !== 0) {
+    const how = result.signal ? `was killed by ${result.signal}` : `exited with ${result.exitCode}`;
+    return {
+      ok: false,
+      dir,
+      durationMs,
+      logPath,
+      logTail,
+      reason: `the build command "${manifest.build}" ${how}; see ${logPath}`,
+    };
+  }
+  return { ok: true, dir, durationMs, logPath, logTail };
+}
+
+let isolationAvailable: boolean | undefined;
+/** Root (or user namespaces) can give the build a network namespace with only loopback. */
+function canIsolateNetwork(): boolean {
+  isolationAvailable ??= spawnSync("unshare", ["--net", "true"], { stdio: "ignore" }).status === 0;
+  return isolationAvailable;
+}

@@ -1,0 +1,124 @@
+/**
+ * A nemesis plan: what a scenario file says about faults, as plain JSON. drawSchedule turns a
+ * plan and a seed into the exact faults of one run. All times are ms before scaling.
+ */
+import type { Direction } from "../trace/events.ts";
+
+/** Inclusive range of whole numbers, drawn uniformly. */
+export interface Range {
+  min: number;
+  max: number;
+}
+
+/** A fixed stream, or "either" (drawn per fault). */
+export type DirectionChoice = Direction | "either";
+
+interface ChoiceBase {
+  /** Relative likelihood of this kind (> 0). */
+  weight: number;
+  /** How long this kind lasts; default the plan's faultDurationMs. For crash: the downtime. */
+  durationMs?: Range;
+}
+
+interface LinkChoice extends ChoiceBase {
+  /** Links it may hit; default every link. */
+  links?: string[];
+  /** Default "either". */
+  direction?: DirectionChoice;
+}
+
+interface NodeChoice extends ChoiceBase {
+  /** Nodes it may hit; default every node. */
+  nodes?: string[];
+}
+
+export type FaultChoice =
+  | (LinkChoice & { kind: "latency"; latencyMs: Range; jitterMs: Range })
+  | (LinkChoice & { kind: "blackhole" })
+  | (LinkChoice & { kind: "reset" })
+  | (LinkChoice & { kind: "truncate"; bytes: Range })
+  | (LinkChoice & { kind: "slice"; averageSize: Range; sizeVariation: Range; delayUs: Range })
+  | (LinkChoice & { kind: "bandwidth"; rateKBps: Range })
+  | (ChoiceBase & { kind: "link-down"; links?: string[] })
+  | (NodeChoice & { kind: "crash" })
+  | (NodeChoice & { kind: "pause" });
+
+export interface NemesisPlan {
+  /** Length of the faulty part of the run. */
+  durationMs: number;
+  /** No fault starts earlier (lets the workload warm up). Default 0. */
+  startAfterMs?: number;
+  /** Every fault has ended this long before durationMs. Default minStableMs. */
+  quietEndMs?: number;
+  faults: FaultChoice[];
+  /** At most this many faults. Default: as many as fit. */
+  maxFaults?: number;
+  /** Time from one fault's start to the next one's start. */
+  gapMs: Range;
+  /** How long a fault lasts, unless its choice says otherwise. */
+  faultDurationMs: Range;
+  /** Whether faults may be active at the same time (never two on one link or one node). */
+  overlap: boolean;
+  /** Without overlap: healthy time between one fault's end and the next one's start. */
+  minStableMs: number;
+}
+
+const range = {
+  type: "object",
+  required: ["min", "max"],
+  additionalProperties: false,
+  properties: { min: { type: "integer", minimum: 0 }, max: { type: "integer", minimum: 0 } },
+} as const;
+
+const names = { type: "array", items: { type: "string" }, minItems: 1 } as const;
+const base = { weight: { type: "number", exclusiveMinimum: 0 }, durationMs: range } as const;
+const linkBase = { ...base, links: names, direction: { enum: ["upstream", "downstream", "either"] } };
+
+function choice(kind: string, properties: Record<string, unknown>, required: string[] = []) {
+  return {
+    type: "object",
+    required: ["kind", "weight", ...required],
+    additionalProperties: false,
+    properties: { kind: { const: kind }, ...properties },
+  };
+}
+
+/** JSON Schema (draft-07, what ajv validates by default) of a plan in a scenario file. */
+export const NEMESIS_PLAN_SCHEMA = {
+  type: "object",
+  required: ["durationMs", "faults", "gapMs", "faultDurationMs", "overlap", "minStableMs"],
+  additionalProperties: false,
+  properties: {
+    durationMs: { type: "integer", minimum: 0 },
+    startAfterMs: { type: "integer", minimum: 0 },
+    quietEndMs: { type: "integer", minimum: 0 },
+    maxFaults: { type: "integer", minimum: 0 },
+    gapMs: range,
+    faultDurationMs: range,
+    overlap: { type: "boolean" },
+    minStableMs: { type: "integer", minimum: 0 },
+    faults: {
+      type: "array",
+      items: {
+        oneOf: [
+          choice("latency", { ...linkBase, latencyMs: range, jitterMs: range }, [
+            "latencyMs",
+            "jitterMs",
+          ]),
+          choice("blackhole", linkBase),
+          choice("reset", linkBase),
+          choice("truncate", { ...linkBase, bytes: range }, ["bytes"]),
+          choice(
+            "slice",
+            { ...linkBase, averageSize: range, sizeVariation: range, delayUs: range },
+            ["averageSize", "sizeVariation", "delayUs"],
+          ),
+          choice("bandwidth", { ...linkBase, rateKBps: range }, ["rateKBps"]),
+          choice("link-down", { ...base, links: names }),
+          choice("crash", { ...base, nodes: names }),
+          choice("pause", { ...base, nodes: names }),
+        ],
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,77 @@
+/**
+ * Lab 1's key-value program as plain data: what the workload sends, what the trace records and
+ * what the checkers model. Wire encoding lives in kv-codec.ts; these types never see bytes.
+ */
+
+export const KV_PROG = 0x40048086;
+export const KV_V1 = 1;
+export const AUTH_AMO = 0x4004;
+
+export const KV_PROCS = {
+  NULL: 0,
+  CREATE: 1,
+  REMOVE: 2,
+  SET: 3,
+  GET: 4,
+  LIST: 5,
+  BOOT: 6,
+} as const;
+export type KvProcName = keyof typeof KV_PROCS;
+
+export const KV_STATUSES = [
+  "KV_OK",
+  "KV_KEY_NOT_FOUND",
+  "KV_NO_PARENT",
+  "KV_HAS_CHILDREN",
+  "KV_MALFORMED_KEY",
+  "KV_KEY_EXISTS",
+] as const;
+export type KvStatus = (typeof KV_STATUSES)[number];
+
+export type KvCall =
+  | { proc: "NULL" }
+  | { proc: "BOOT" }
+  | { proc: "CREATE"; key: string; val: string }
+  | { proc: "SET"; key: string; val: string }
+  | { proc: "REMOVE"; key: string }
+  | { proc: "GET"; key: string }
+  | { proc: "LIST"; key: string };
+
+/** A decoded SUCCESS result; which variant depends on the procedure called. */
+export type KvResult =
+  | { proc: "NULL" }
+  | { proc: "BOOT"; cookie: string } // unsigned hyper as a decimal string
+  | { proc: "CREATE" | "SET" | "REMOVE"; status: KvStatus }
+  | { proc: "GET"; status: KvStatus; val?: string }
+  | { proc: "LIST"; status: KvStatus; children?: string[] };
+
+export type AcceptError =
+  | "PROG_UNAVAIL"
+  | "PROG_MISMATCH"
+  | "PROC_UNAVAIL"
+  | "GARBAGE_ARGS"
+  | "SYSTEM_ERR";
+
+export type AuthStat =
+  | "AUTH_BADCRED"
+  | "AUTH_REJECTEDCRED"
+  | "AUTH_BADVERF"
+  | "AUTH_REJECTEDVERF"
+  | "AUTH_TOOWEAK"
+  | "AUTH_INVALIDRESP"
+  | "AUTH_FAILED"
+  | `AUTH_STAT_${number}`;
+
+/** What one reply said, decoded as far as the contract allows. */
+export type ReplyOutcome =
+  | { kind: "success"; result: KvResult; verifierFlavor: number }
+  | {
+      kind: "accepted-error";
+      stat: AcceptError;
+      verifierFlavor: number;
+      mismatch?: { low: number; high: number };
+    }
+  | { kind: "rpc-mismatch"; low: number; high: number }
+  | { kind: "auth-error"; stat: AuthStat }
+  /** The bytes were a reply but not one the contract allows (bad result body, unknown stat). */
+  | { kind: "malformed"; reason: string; hex: string };

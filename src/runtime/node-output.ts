@@ -1,0 +1,142 @@
+/**
+ * One node's stdout and stderr, per node-contract "Output": lab events (JSON objects with a
+ * lab-defined "type" on stdout) become node.event and are never dropped; every other line is
+ * node.log until the node's log budget for the run is spent, then it is only counted.
+ */
+import type { Readable } from "node:stream";
+import type { NodeId, TraceEvent } from "../trace/events.ts";
+import { LineSplitter, type SplitLine } from "./line-splitter.ts";
+
+export interface OutputLimits {
+  /** Log bytes kept per node and run (default 16 MiB). */
+  logBudgetBytes: number;
+  /** Events per node and run; one more fails the run (default 100,000). */
+  maxEvents: number;
+  /** One line's cap; the rest is cut and the line marked (default 64 KiB). */
+  maxLineBytes: number;
+}
+
+export const DEFAULT_OUTPUT_LIMITS: OutputLimits = {
+  logBudgetBytes: 16 * 1024 * 1024,
+  maxEvents: 100_000,
+  maxLineBytes: 64 * 1024,
+};
+
+/** Lines kept for failure reasons ("exited at once; last lines: ..."), each shortened. */
+const TAIL_LINES = 20;
+const TAIL_LINE_CHARS = 500;
+
+export interface NodeOutputHooks {
+  emit: (event: TraceEvent) => void;
+  now: () => number;
+  onFatal: (reason: string) => void;
+}
+
+export class NodeOutput {
+  readonly #node: NodeId;
+  readonly #limits: OutputLimits;
+  readonly #eventTypes: ReadonlySet<string>;
+  readonly #hooks: NodeOutputHooks;
+  #logBytes = 0;
+  #droppedLines = 0;
+  #droppedBytes = 0;
+  #events = 0;
+  #tail: string[] = [];
+
+  constructor(
+    node: NodeId,
+    limits: OutputLimits,
+    eventTypes: ReadonlySet<string>,
+    hooks: NodeOutputHooks,
+  ) {
+    this.#node = node;
+    this.#limits = limits;
+    this.#eventTypes = eventTypes;
+    this.#hooks = hooks;
+  }
+
+  /** Reads a stream to its end; resolves when it has ended or failed. */
+  attach(stream: Readable, name: "stdout" | "stderr"): Promise<void> {
+    const splitter = new LineSplitter(this.#limits.maxLineBytes, (line) =>
+      this.#onLine(name, line),
+    );
+    return new Promise((resolve) => {
+      stream.on("data", (chunk: Buffer) => splitter.push(chunk));
+      stream.once("close", () => {
+        splitter.end();
+        resolve();
+      });
+      stream.once("error", () => undefined);
+    });
+  }
+
+  /** A new incarnation starts: its failure reason should show only its own lines. */
+  clearTail(): void {
+    this.#tail = [];
+  }
+
+  /** The last lines of the current incarnation, for failure reasons. */
+  tail(): string[] {
+    return [...this.#tail];
+  }
+
+  /** Emits the one node.log.dropped summary, if anything was dropped; call at the end. */
+  flushDropped(): void {
+    if (this.#droppedLines === 0) return;
+    this.#hooks.emit({
+      type: "node.log.dropped",
+      t: this.#hooks.now(),
+      node: this.#node,
+      lines: this.#droppedLines,
+      bytes: this.#droppedBytes,
+    });
+    this.#droppedLines = 0;
+    this.#droppedBytes = 0;
+  }
+
+  #onLine(stream: "stdout" | "stderr", line: SplitLine): void {
+    const t = this.#hooks.now();
+    const event = stream === "stdout" && !line.truncated ? this.#labEvent(line.text) : undefined;
+    if (event) {
+      this.#onEvent(t, event);
+      return;
+    }
+    this.#tail.push(line.text.slice(0, TAIL_LINE_CHARS));
+    if (this.#tail.length > TAIL_LINES) this.#tail.shift();
+    const keptBytes = line.truncated ? Buffer.byteLength(line.text) : line.bytes;
+    if (this.#logBytes + keptBytes > this.#limits.logBudgetBytes) {
+      this.#droppedLines += 1;
+      this.#droppedBytes += line.bytes;
+      return;
+    }
+    this.#logBytes += keptBytes;
+    this.#hooks.emit({ type: "node.log", t, node: this.#node, stream, line: line.text });
+  }
+
+  #onEvent(t: number, event: Record<string, unknown>): void {
+    this.#events += 1;
+    if (this.#events <= this.#limits.maxEvents) {
+      this.#hooks.emit({ type: "node.event", t, node: this.#node, event });
+    } else if (this.#events === this.#limits.maxEvents + 1) {
+      // The run fails here; later events are not kept, so memory stays bounded.
+      this.#hooks.onFatal(
+        `node ${this.#node} printed more than ${this.#limits.maxEvents} events (the limit per node and run)`,
+      );
+    }
+  }
+
+  #labEvent(text: string): Record<string, unknown> | undefined {
+    if (!text.startsWith("{")) return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+    const record = value as Record<string, unknown>;
+    return typeof record.type === "string" && this.#eventTypes.has(record.type)
+      ? record
+      : undefined;
+  }
+}

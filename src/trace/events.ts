@@ -1,0 +1,277 @@
+/**
+ * The trace: one JSON Lines file per scenario run, the single artifact that a student, CI and a
+ * TA all read. This file is the contract (documented in docs/trace-format.md); bump
+ * TRACE_VERSION on any change that an old reader would misread.
+ *
+ * Every event carries `t`: milliseconds since the run started, from a monotonic clock, so the
+ * order of `t` is the real-time order the checkers rely on. The first line is the header.
+ */
+import type { KvCall, ReplyOutcome } from "../rpc/kv-types.ts";
+
+export const TRACE_FORMAT = "dslab-trace";
+export const TRACE_VERSION = 1;
+
+export type NodeId = string;
+
+/** A fault the nemesis can inject; `target` names a link (proxy) or a node. */
+export type Fault =
+  | { kind: "latency"; link: string; direction: Direction; latencyMs: number; jitterMs: number }
+  | { kind: "blackhole"; link: string; direction: Direction }
+  | { kind: "reset"; link: string; direction: Direction }
+  | { kind: "truncate"; link: string; direction: Direction; bytes: number }
+  | {
+      kind: "slice";
+      link: string;
+      direction: Direction;
+      averageSize: number;
+      sizeVariation: number;
+      delayUs: number;
+    }
+  | { kind: "bandwidth"; link: string; direction: Direction; rateKBps: number }
+  | { kind: "link-down"; link: string }
+  | { kind: "crash"; node: NodeId; restartAfterMs: number }
+  | { kind: "pause"; node: NodeId };
+
+/** Toxiproxy's stream names: upstream is client-to-server, downstream server-to-client. */
+export type Direction = "upstream" | "downstream";
+
+/** One planned fault: active from `atMs` for `durationMs` (scaled times, as run). */
+export interface ScheduledFault {
+  id: number;
+  atMs: number;
+  durationMs: number;
+  fault: Fault;
+}
+
+export interface TraceHeader {
+  type: "header";
+  t: 0;
+  format: typeof TRACE_FORMAT;
+  version: typeof TRACE_VERSION;
+  lab: string;
+  scenario: string;
+  seed: number;
+  /** Wall-clock start, ISO 8601; only for humans (checkers use `t`). */
+  startedAt: string;
+  harness: { name: "dslab"; version: string; node: string };
+  submission: { path: string; manifest: unknown };
+  runtime: "process" | "docker";
+  timeScale: number;
+  nodes: NodeId[];
+  /** The fault schedule drawn from the seed, before it ran. */
+  schedule: ScheduledFault[];
+  /** The command that reproduces this run. */
+  reproduce: string;
+  /** Scenario parameters as run (workload sizes, probe name...). */
+  params: Record<string, unknown>;
+}
+
+export interface NodeStartEvent {
+  type: "node.start";
+  t: number;
+  node: NodeId;
+  incarnation: number;
+  pid: number;
+  port: number;
+  dataDir: string;
+}
+export interface NodeReadyEvent {
+  type: "node.ready";
+  t: number;
+  node: NodeId;
+  incarnation: number;
+}
+/** The node did not become ready in time, or could not be started. */
+export interface NodeFailedEvent {
+  type: "node.failed";
+  t: number;
+  node: NodeId;
+  incarnation: number;
+  reason: string;
+}
+export interface NodeKillEvent {
+  type: "node.kill";
+  t: number;
+  node: NodeId;
+  incarnation: number;
+}
+export interface NodeExitEvent {
+  type: "node.exit";
+  t: number;
+  node: NodeId;
+  incarnation: number;
+  code: number | null;
+  signal: string | null;
+  /** true when the harness killed it (crash fault or end of run). */
+  expected: boolean;
+}
+export interface NodePauseEvent {
+  type: "node.pause" | "node.resume";
+  t: number;
+  node: NodeId;
+  incarnation: number;
+}
+export interface NodeLogEvent {
+  type: "node.log";
+  t: number;
+  node: NodeId;
+  stream: "stdout" | "stderr";
+  line: string;
+}
+/** Log lines past the per-node limit are counted, not kept. */
+export interface NodeLogDroppedEvent {
+  type: "node.log.dropped";
+  t: number;
+  node: NodeId;
+  lines: number;
+  bytes: number;
+}
+/** A stdout JSON line whose "type" the lab defines (lab 2's decisions). */
+export interface NodeOutputEvent {
+  type: "node.event";
+  t: number;
+  node: NodeId;
+  event: Record<string, unknown>;
+}
+/** Resident memory of the node's process group, sampled by the runtime. */
+export interface NodeMemoryEvent {
+  type: "node.memory";
+  t: number;
+  node: NodeId;
+  rssKiB: number;
+}
+
+export interface NemesisEvent {
+  type: "nemesis.start" | "nemesis.stop";
+  t: number;
+  id: number;
+  fault: Fault;
+}
+
+/** A client operation, Jepsen style: invoke, then ok / fail / info (indeterminate). */
+export interface OpInvokeEvent {
+  type: "op.invoke";
+  t: number;
+  op: number;
+  client: string;
+  call: KvCall;
+}
+export interface OpOkEvent {
+  type: "op.ok";
+  t: number;
+  op: number;
+  outcome: ReplyOutcome;
+}
+export interface OpFailEvent {
+  type: "op.fail";
+  t: number;
+  op: number;
+  reason: string;
+}
+export interface OpInfoEvent {
+  type: "op.info";
+  t: number;
+  op: number;
+  reason: string;
+}
+
+/** Credentials as sent: AUTH_AMO decoded, anything else as flavor plus raw body. */
+export type SentCredential =
+  | { flavor: "AUTH_AMO"; clientId: string; cookie: string; ackedXid: number }
+  | { flavor: "AUTH_NONE" }
+  | { flavor: "raw"; flavorNumber: number; bodyHex: string };
+
+export interface ConnOpenEvent {
+  type: "conn.open";
+  t: number;
+  conn: number;
+  client: string;
+  /** The proxy link it goes through, or "direct". */
+  link: string;
+}
+export interface ConnCloseEvent {
+  type: "conn.close";
+  t: number;
+  conn: number;
+  reason: string;
+}
+
+/**
+ * One transmission of a call. `op` links it to a client operation (absent for raw probe
+ * traffic). The header fields are as sent, so a checker can derive the reply the contract
+ * requires; `deviation` says what a probe deliberately made wrong.
+ */
+export interface RpcSendEvent {
+  type: "rpc.send";
+  t: number;
+  conn: number;
+  xid: number;
+  op?: number;
+  kind: "first" | "retransmit" | "duplicate";
+  prog: number;
+  vers: number;
+  proc: number;
+  cred: SentCredential;
+  deviation?: "garbage-args" | "bad-rpcvers" | "not-a-call";
+  bytes: number;
+}
+export interface RpcReplyEvent {
+  type: "rpc.reply";
+  t: number;
+  conn: number;
+  xid: number;
+  outcome: ReplyOutcome;
+  bytes: number;
+}
+
+/** Directed probes say what they are doing, for humans and for their checkers. */
+export interface ProbeEvent {
+  type: "probe";
+  t: number;
+  probe: string;
+  step: string;
+  detail?: Record<string, unknown>;
+}
+
+/** The harness itself failed or was interrupted; the trace up to here is still valid. */
+export interface HarnessEvent {
+  type: "harness.error";
+  t: number;
+  message: string;
+}
+
+export interface EndEvent {
+  type: "end";
+  t: number;
+  status: "completed" | "interrupted" | "aborted";
+  reason?: string;
+}
+
+export type TraceEvent =
+  | NodeStartEvent
+  | NodeReadyEvent
+  | NodeFailedEvent
+  | NodeKillEvent
+  | NodeExitEvent
+  | NodePauseEvent
+  | NodeLogEvent
+  | NodeLogDroppedEvent
+  | NodeOutputEvent
+  | NodeMemoryEvent
+  | NemesisEvent
+  | OpInvokeEvent
+  | OpOkEvent
+  | OpFailEvent
+  | OpInfoEvent
+  | ConnOpenEvent
+  | ConnCloseEvent
+  | RpcSendEvent
+  | RpcReplyEvent
+  | ProbeEvent
+  | HarnessEvent
+  | EndEvent;
+
+export interface Trace {
+  header: TraceHeader;
+  events: TraceEvent[];
+}

@@ -1,0 +1,260 @@
+/**
+ * A lab 1 client that speaks AUTH_AMO the way the contract's clients do: it learns the boot
+ * cookie with KV_BOOT, numbers its calls with strictly increasing xids, retransmits a call with
+ * the same xid on timeout (on the same or a new connection), re-learns the cookie after
+ * AUTH_REJECTEDCRED and gives that call up as "I don't know", and acknowledges replies through
+ * acked_xid. It can also re-send completed calls, as a lost reply or a late duplicate would.
+ */
+import { encodeAmoCred, encodeKvArgs } from "../../rpc/kv-codec.ts";
+import {
+  AUTH_AMO,
+  KV_PROG,
+  KV_V1,
+  type KvCall,
+  type KvProcName,
+  type ReplyOutcome,
+} from "../../rpc/kv-types.ts";
+import { AUTH_NONE_AUTH, type CallMessage } from "../../rpc/message.ts";
+import type { SentCredential } from "../../trace/events.ts";
+import {
+  type Endpoint,
+  procNumber,
+  type RpcRecorder,
+  type TracedCall,
+  type TracedConnection,
+} from "./traced-connection.ts";
+
+export interface AmoClientOptions {
+  name: string;
+  clientId: bigint;
+  endpoint: Endpoint;
+  /** Wait this long for a reply before retransmitting. */
+  retransmitMs: number;
+  /** Give a call up as indeterminate after this long. */
+  giveUpMs: number;
+  /** Report acknowledgements only every this many completed calls (keeps replies cached). */
+  ackEvery: number;
+  /** Retransmit on a fresh connection every this many retransmissions. */
+  newConnectionEvery: number;
+  /** Stops retrying when aborted; the call in flight ends as info. */
+  signal: AbortSignal;
+}
+
+export type OpStatus = "ok" | "fail" | "info";
+
+export interface OpResult {
+  op: number;
+  status: OpStatus;
+  outcome?: ReplyOutcome;
+  reason?: string;
+}
+
+/** A completed AUTH_AMO call as sent, kept so it can be re-sent as a duplicate. */
+export interface SentCall {
+  call: TracedCall;
+  xid: number;
+}
+
+/** How many completed calls a client keeps for re-sending as duplicates. */
+const KEEP_COMPLETED = 64;
+
+export const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+
+export class AmoClient {
+  readonly options: AmoClientOptions;
+  readonly #recorder: RpcRecorder;
+  #connection: TracedConnection | undefined;
+  #cookie: bigint | undefined;
+  #nextXid = 1;
+  /** Every xid at or below this is done (answered or given up): safe to acknowledge. */
+  #doneThrough = 0;
+  #doneAbove = new Set<number>();
+  #reportedAck = 0;
+  #retransmissions = 0;
+  readonly completed: SentCall[] = [];
+
+  constructor(recorder: RpcRecorder, options: AmoClientOptions) {
+    this.#recorder = recorder;
+    this.options = options;
+  }
+
+  get cookie(): bigint | undefined {
+    return this.#cookie;
+  }
+
+  get ackedXid(): number {
+    return this.#reportedAck;
+  }
+
+  /** Takes the next xid without calling, e.g. for probes that build calls by hand. */
+  takeXid(): number {
+    return this.#nextXid++;
+  }
+
+  /** Learns the current boot cookie with KV_BOOT (AUTH_NONE), retrying until the deadline. */
+  async learnCookie(deadlineMs: number): Promise<boolean> {
+    while (this.#recorder.now() < deadlineMs && !this.options.signal.aborted) {
+      const result = await this.#perform({ proc: "BOOT" }, "none", deadlineMs);
+      if (result.status === "ok" && result.outcome?.kind === "success") {
+        const value = result.outcome.result;
+        if (value.proc === "BOOT") {
+          this.#cookie = BigInt(value.cookie);
+          return true;
+        }
+      }
+      await sleep(this.options.retransmitMs, this.options.signal);
+    }
+    return false;
+  }
+
+  /** Runs one call under AUTH_AMO (or AUTH_NONE for reads outside at-most-once). */
+  async perform(call: KvCall, auth: "amo" | "none" = "amo"): Promise<OpResult> {
+    return this.#perform(call, auth, this.#recorder.now() + this.options.giveUpMs);
+  }
+
+  /** Re-sends a completed call exactly as it was, as a lost reply or late duplicate would. */
+  async resend(sent: SentCall, freshConnection: boolean): Promise<void> {
+    if (freshConnection) this.#dropConnection();
+    const connection = await this.#ensureConnection(this.#recorder.now() + 1000);
+    if (connection === undefined) return;
+    connection.send({ ...sent.call, meta: { ...sent.call.meta, kind: "duplicate" } });
+  }
+
+  close(): void {
+    this.#dropConnection();
+  }
+
+  async #perform(call: KvCall, auth: "amo" | "none", deadlineMs: number): Promise<OpResult> {
+    const op = this.#recorder.nextOp();
+    const emit = this.#recorder.emit;
+    emit({ type: "op.invoke", t: this.#recorder.now(), op, client: this.options.name, call });
+    if (auth === "amo" && this.#cookie === undefined) {
+      emit({ type: "op.fail", t: this.#recorder.now(), op, reason: "no boot cookie known" });
+      return { op, status: "fail", reason: "no boot cookie known" };
+    }
+    const xid = this.#nextXid++;
+    const traced = this.#buildCall(call, xid, op, auth);
+    let unanswered = 0;
+    let first = true;
+    let lastProblem = "";
+    while (true) {
+      if (this.options.signal.aborted || this.#recorder.now() >= deadlineMs) {
+        return this.#finish(op, xid, traced, {
+          status: first || unanswered > 0 ? "info" : "fail",
+          reason: `gave up after ${Math.round(this.options.giveUpMs)} ms: ${lastProblem || "aborted"}`,
+        });
+      }
+      const connection = await this.#ensureConnection(deadlineMs);
+      if (connection === undefined) {
+        lastProblem = "could not connect";
+        await sleep(this.options.retransmitMs / 2, this.options.signal);
+        continue;
+      }
+      traced.meta.kind = first ? "first" : "retransmit";
+      first = false;
+      const reply = await connection.call(traced, this.options.retransmitMs);
+      if (reply.kind !== "reply") {
+        unanswered++;
+        lastProblem = reply.detail;
+        this.#retransmissions++;
+        if (reply.kind !== "timeout" || this.#retransmissions % this.options.newConnectionEvery === 0)
+          this.#dropConnection();
+        continue;
+      }
+      const outcome = reply.outcome;
+      if (outcome.kind === "success") return this.#finish(op, xid, traced, { status: "ok", outcome });
+      if (outcome.kind === "auth-error" && outcome.stat === "AUTH_REJECTEDCRED") {
+        // The server rebooted: this xid is never sent again; its fate is unknown if an
+        // earlier transmission went unanswered.
+        this.#cookie = undefined;
+        const result = await this.#finish(op, xid, traced, {
+          status: unanswered > 0 ? "info" : "fail",
+          outcome,
+          reason: "AUTH_REJECTEDCRED: the server rebooted",
+        });
+        await this.learnCookie(this.#recorder.now() + this.options.giveUpMs);
+        return result;
+      }
+      return this.#finish(op, xid, traced, {
+        status: unanswered > 0 ? "info" : "fail",
+        outcome,
+        reason: `error reply ${outcome.kind}${"stat" in outcome ? ` ${outcome.stat}` : ""}`,
+      });
+    }
+  }
+
+  #buildCall(call: KvCall, xid: number, op: number, auth: "amo" | "none"): TracedCall {
+    let cred: SentCredential = { flavor: "AUTH_NONE" };
+    let message: CallMessage = {
+      xid,
+      prog: KV_PROG,
+      vers: KV_V1,
+      proc: procNumber(call.proc),
+      cred: AUTH_NONE_AUTH,
+      args: encodeKvArgs(call),
+    };
+    if (auth === "amo" && this.#cookie !== undefined) {
+      const ackedXid = this.#reportedAck;
+      cred = {
+        flavor: "AUTH_AMO",
+        clientId: this.options.clientId.toString(),
+        cookie: this.#cookie.toString(),
+        ackedXid,
+      };
+      message = {
+        ...message,
+        cred: {
+          flavor: AUTH_AMO,
+          body: encodeAmoCred({ clientId: this.options.clientId, cookie: this.#cookie, ackedXid }),
+        },
+      };
+    }
+    return { message, procName: call.proc as KvProcName, meta: { kind: "first", cred, op } };
+  }
+
+  async #finish(
+    op: number,
+    xid: number,
+    traced: TracedCall,
+    result: Omit<OpResult, "op">,
+  ): Promise<OpResult> {
+    const t = this.#recorder.now();
+    const emit = this.#recorder.emit;
+    if (result.status === "ok" && result.outcome) emit({ type: "op.ok", t, op, outcome: result.outcome });
+    else if (result.status === "fail") emit({ type: "op.fail", t, op, reason: result.reason ?? "" });
+    else emit({ type: "op.info", t, op, reason: result.reason ?? "" });
+    this.#markDone(xid);
+    if (result.status === "ok" && traced.meta.cred.flavor === "AUTH_AMO")
+      this.completed.push({ call: traced, xid });
+    if (this.completed.length > KEEP_COMPLETED) this.completed.shift();
+    return { op, ...result };
+  }
+
+  #markDone(xid: number): void {
+    this.#doneAbove.add(xid);
+    while (this.#doneAbove.delete(this.#doneThrough + 1)) this.#doneThrough++;
+    if (this.#doneThrough - this.#reportedAck >= this.options.ackEvery)
+      this.#reportedAck = this.#doneThrough;
+  }
+
+  async #ensureConnection(deadlineMs: number): Promise<TracedConnection | undefined> {
+    if (this.#connection && !this.#connection.closed) return this.#connection;
+    const timeout = Math.max(100, Math.min(2000, deadlineMs - this.#recorder.now()));
+    const opened = await this.#recorder.connect(this.options.name, this.options.endpoint, timeout);
+    if ("error" in opened) return undefined;
+    this.#connection = opened;
+    return opened;
+  }
+
+  #dropConnection(): void {
+    this.#connection?.destroy();
+    this.#connection = undefined;
+  }
+}

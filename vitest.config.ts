@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    // Real processes and proxies: generous per-test limits, never timing assertions.
+    testTimeout: 180_000,
+    hookTimeout: 120_000,
+    pool: "forks",
+  },
+});
