@@ -156,6 +156,42 @@ describe("at-most-once: bounded search", () => {
     expect(r.summary).toContain("/k");
   });
 
+  it("decides 50-op single-key histories with a few indeterminate calls, both ways", () => {
+    for (let seed = 1; seed <= 30; seed++) {
+      const b = new TraceBuilder();
+      addRandomValidHistory(b, { ops: 50, keys: 1, clients: 6, infoRate: 0.1, seed });
+      const trace = b.trace();
+      expect(checkAtMostOnce(trace).verdict, `seed ${seed}`).toBe("pass");
+      // Corrupt the last successful GET's value: now it must fail, within the budget.
+      const read = trace.events.findLast(
+        (e) =>
+          e.type === "rpc.reply" &&
+          e.outcome.kind === "success" &&
+          e.outcome.result.proc === "GET" &&
+          e.outcome.result.status === "KV_OK",
+      );
+      if (read?.type !== "rpc.reply" || read.outcome.kind !== "success") continue;
+      read.outcome = {
+        ...read.outcome,
+        result: { proc: "GET", status: "KV_OK", val: "never-written" },
+      };
+      expect(checkAtMostOnce(trace).verdict, `corrupted seed ${seed}`).toBe("fail");
+    }
+  });
+
+  it("checks LIST / across many keys and concurrent clients", () => {
+    const b = new TraceBuilder();
+    addRandomValidHistory(b, {
+      ops: 1000,
+      keys: 50,
+      clients: 5,
+      infoRate: 0.02,
+      seed: 11,
+      rootListRate: 0.01,
+    });
+    expect(checkAtMostOnce(b.trace()).verdict).toBe("pass");
+  });
+
   it("checks a 2,000-op history across 100 keys quickly", () => {
     const b = new TraceBuilder();
     addRandomValidHistory(b, { ops: 2000, keys: 100, clients: 10, infoRate: 0.02, seed: 7 });

@@ -80,7 +80,11 @@ describe("drawSchedule", () => {
   });
 
   it("with overlap, lets faults overlap but never two on one target", () => {
-    const overlapping = drawSchedule(5, { ...plan, overlap: true, gapMs: { min: 50, max: 400 } }, opts);
+    const overlapping = drawSchedule(
+      5,
+      { ...plan, overlap: true, gapMs: { min: 50, max: 400 } },
+      opts,
+    );
     const target = (s: (typeof overlapping)[number]) =>
       "link" in s.fault ? `link:${s.fault.link}` : `node:${s.fault.node}`;
     let overlaps = 0;

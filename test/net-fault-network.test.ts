@@ -1,4 +1,4 @@
-import { createServer, type Server, connect } from "node:net";
+import { connect, createServer, type Server } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { FaultNetwork } from "../src/net/fault-network.ts";
 import { startToxiproxyServer, type ToxiproxyServer } from "../src/net/toxiproxy-server.ts";
@@ -176,7 +176,13 @@ describe("fault network over a real toxiproxy-server", () => {
 
   it("healAll removes every toxic and brings every link back", async () => {
     await network.apply({ kind: "blackhole", link, direction: "downstream" });
-    await network.apply({ kind: "latency", link, direction: "upstream", latencyMs: 5000, jitterMs: 0 });
+    await network.apply({
+      kind: "latency",
+      link,
+      direction: "upstream",
+      latencyMs: 5000,
+      jitterMs: 0,
+    });
     await network.apply({ kind: "link-down", link });
     await network.healAll();
     const result = await exchange(proxyAddress, bytes(100));

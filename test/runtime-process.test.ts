@@ -36,7 +36,6 @@ function echoes(port: number, timeoutMs: number): Promise<boolean> {
   });
 }
 
-
 describe("process runtime", () => {
   let dir: string;
   let events: TraceEvent[];
@@ -197,7 +196,9 @@ ${ECHO_NODE}`;
     expect(result.ok).toBe(false);
     const failed = ofType("node.failed");
     expect(failed).toHaveLength(1);
-    expect(failed[0]?.reason).toMatch(/never listened on port \d+ within the startup limit of 0.8 s/);
+    expect(failed[0]?.reason).toMatch(
+      /never listened on port \d+ within the startup limit of 0.8 s/,
+    );
     expect(failed[0]?.reason).toContain("warming up forever");
     expect(rt.isUp("n1")).toBe(false);
   });

@@ -3,8 +3,8 @@
  * unknown); 2 bad usage, manifest or build; 3 the harness itself failed; 130 interrupted.
  */
 import { Command, InvalidArgumentError, Option } from "commander";
-import { ManifestError } from "../lab/manifest.ts";
 import { loadLabDefinition } from "../lab/definition.ts";
+import { ManifestError } from "../lab/manifest.ts";
 import { runTests, UsageError } from "../lab/run-lab.ts";
 import { HARNESS_VERSION } from "../lab/version.ts";
 import { formatScenario, formatTotals } from "../report/console.ts";
@@ -22,7 +22,8 @@ function parseSeed(value: string): number {
 
 function parsePositive(value: string): number {
   const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError("must be a number > 0");
+  if (!Number.isFinite(number) || number <= 0)
+    throw new InvalidArgumentError("must be a number > 0");
   return number;
 }
 
@@ -40,7 +41,11 @@ interface TestCommandOptions {
   quiet: boolean;
 }
 
-async function testCommand(lab: string, submission: string, opts: TestCommandOptions): Promise<number> {
+async function testCommand(
+  lab: string,
+  submission: string,
+  opts: TestCommandOptions,
+): Promise<number> {
   const quiet = opts.quiet || process.env.CI === "true";
   const firstSeed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
   const seeds = Array.from({ length: opts.seeds }, (_, i) => firstSeed + i);
@@ -87,7 +92,9 @@ async function listCommand(lab: string): Promise<number> {
   const definition = await loadLabDefinition(lab);
   console.log(`${definition.title}`);
   for (const scenario of definition.scenarios) {
-    console.log(`  ${scenario.name.padEnd(20)} ${String(scenario.points).padStart(3)} pts  ${scenario.title}`);
+    console.log(
+      `  ${scenario.name.padEnd(20)} ${String(scenario.points).padStart(3)} pts  ${scenario.title}`,
+    );
     console.log(`  ${"".padEnd(20)}          ${scenario.description}`);
   }
   return EXIT.passed;
@@ -96,7 +103,9 @@ async function listCommand(lab: string): Promise<number> {
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command()
     .name("dslab")
-    .description("Grades distributed-systems labs: real processes behind Toxiproxy, seeded faults, one trace, property checkers.")
+    .description(
+      "Grades distributed-systems labs: real processes behind Toxiproxy, seeded faults, one trace, property checkers.",
+    )
     .version(HARNESS_VERSION)
     .showHelpAfterError();
   program
@@ -104,12 +113,28 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description("build a submission and run a lab's scenarios against it")
     .argument("<lab>", "the lab: rpc")
     .argument("<submission>", "directory holding dslab.json")
-    .option("--seed <n>", "seed of the fault schedules and workload (default: random, printed)", parseSeed)
-    .option("--seeds <k>", "run every scenario on k seeds: seed, seed+1, ...", (v) => Math.round(parsePositive(v)), 1)
+    .option(
+      "--seed <n>",
+      "seed of the fault schedules and workload (default: random, printed)",
+      parseSeed,
+    )
+    .option(
+      "--seeds <k>",
+      "run every scenario on k seeds: seed, seed+1, ...",
+      (v) => Math.round(parsePositive(v)),
+      1,
+    )
     .option("--scenario <name...>", "run only these scenarios (see dslab list <lab>)", [])
-    .addOption(new Option("--runtime <kind>", "how nodes run").choices(["process"]).default("process"))
+    .addOption(
+      new Option("--runtime <kind>", "how nodes run").choices(["process"]).default("process"),
+    )
     .option("--out <dir>", "where traces and results go (default dslab-out/<lab>-<time>)")
-    .option("--time-scale <x>", "multiply every duration (e.g. 0.5 for quicker, shallower runs)", parsePositive, 1)
+    .option(
+      "--time-scale <x>",
+      "multiply every duration (e.g. 0.5 for quicker, shallower runs)",
+      parsePositive,
+      1,
+    )
     .option("--quiet", "only results, no progress lines (also when CI=true)", false)
     .action(async (lab: string, submission: string, opts: TestCommandOptions) => {
       setExit(await testCommand(lab, submission, opts));
@@ -133,7 +158,9 @@ async function main(): Promise<void> {
       console.error(`dslab: ${error.message}`);
       code = EXIT.usage;
     } else {
-      console.error(`dslab: internal error: ${error instanceof Error ? error.stack : String(error)}`);
+      console.error(
+        `dslab: internal error: ${error instanceof Error ? error.stack : String(error)}`,
+      );
       code = EXIT.harness;
     }
   }

@@ -46,7 +46,8 @@ export async function loadLabDefinition(lab: string): Promise<LabDefinition> {
   const definition = JSON.parse(text) as LabDefinition;
   const names = new Set<string>();
   for (const scenario of definition.scenarios) {
-    if (names.has(scenario.name)) throw new Error(`${path}: scenario ${scenario.name} is defined twice`);
+    if (names.has(scenario.name))
+      throw new Error(`${path}: scenario ${scenario.name} is defined twice`);
     names.add(scenario.name);
   }
   return definition;

@@ -60,7 +60,9 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
   const scenarios = selectScenarios(definition, options.scenarios);
   const outDir = resolve(options.outDir);
   await mkdir(outDir, { recursive: true });
-  const planned = options.seeds.flatMap((seed) => scenarios.map((scenario) => ({ scenario, seed })));
+  const planned = options.seeds.flatMap((seed) =>
+    scenarios.map((scenario) => ({ scenario, seed })),
+  );
   const summary: TestSummary = {
     lab: options.lab,
     submission,
@@ -72,7 +74,8 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
     score: 0,
     maxScore: planned.reduce((sum, { scenario }) => sum + scenario.points, 0),
   };
-  const save = () => writeFile(join(outDir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  const save = () =>
+    writeFile(join(outDir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
   await save();
 
   options.log(`building ${options.submission} (${manifest.build ?? "no build command"})`);
@@ -86,7 +89,9 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
   if (!build.ok) {
     summary.status = "build-failed";
     await save();
-    options.log(`build FAILED: ${build.reason}\n${build.logTail.split("\n").slice(-20).join("\n")}`);
+    options.log(
+      `build FAILED: ${build.reason}\n${build.logTail.split("\n").slice(-20).join("\n")}`,
+    );
     return summary;
   }
   options.log(`build ok (${(build.durationMs / 1000).toFixed(1)} s)`);

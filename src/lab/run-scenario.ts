@@ -7,19 +7,19 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { CheckResult, NamedChecker } from "../check/types.ts";
-import { FaultNetwork } from "../net/fault-network.ts";
-import { startToxiproxyServer, type ToxiproxyServer } from "../net/toxiproxy-server.ts";
-import { freePort } from "../net/free-port.ts";
 import { runSchedule } from "../nemesis/runner.ts";
 import { drawSchedule } from "../nemesis/schedule.ts";
+import { FaultNetwork } from "../net/fault-network.ts";
+import { freePort } from "../net/free-port.ts";
+import { startToxiproxyServer, type ToxiproxyServer } from "../net/toxiproxy-server.ts";
 import { ProcessRuntime } from "../runtime/process-runtime.ts";
 import type { NodeRuntime, NodeSpec } from "../runtime/types.ts";
 import { startClock } from "../trace/clock.ts";
 import {
-  TRACE_FORMAT,
-  TRACE_VERSION,
   type EndEvent,
   type ScheduledFault,
+  TRACE_FORMAT,
+  TRACE_VERSION,
   type Trace,
   type TraceEvent,
 } from "../trace/events.ts";

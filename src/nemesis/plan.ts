@@ -72,7 +72,11 @@ const range = {
 
 const names = { type: "array", items: { type: "string" }, minItems: 1 } as const;
 const base = { weight: { type: "number", exclusiveMinimum: 0 }, durationMs: range } as const;
-const linkBase = { ...base, links: names, direction: { enum: ["upstream", "downstream", "either"] } };
+const linkBase = {
+  ...base,
+  links: names,
+  direction: { enum: ["upstream", "downstream", "either"] },
+};
 
 function choice(kind: string, properties: Record<string, unknown>, required: string[] = []) {
   return {

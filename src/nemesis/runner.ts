@@ -5,8 +5,9 @@
  * error), it ends with a final heal: no toxics, every proxy enabled, paused nodes resumed,
  * crashed nodes restarted.
  */
-import { isLinkFault, type LinkFaultTarget } from "../net/fault-network.ts";
+
 import { describeFault } from "../net/describe-fault.ts";
+import { isLinkFault, type LinkFaultTarget } from "../net/fault-network.ts";
 import type { NodeRuntime } from "../runtime/types.ts";
 import type { Fault, ScheduledFault, TraceEvent } from "../trace/events.ts";
 
@@ -100,17 +101,20 @@ export async function runSchedule(
   /** Runs a step at a run-relative time; a failing step stops the schedule. */
   const base = now(); // one reference for every timer, so equal times fire in schedule order
   const at = (offsetMs: number, what: string, step: () => Promise<void>) => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      const running = step().catch((error: unknown) => {
-        failure ??= new Error(`nemesis: could not ${what}: ${(error as Error).message}`, {
-          cause: error,
+    const timer = setTimeout(
+      () => {
+        timers.delete(timer);
+        const running = step().catch((error: unknown) => {
+          failure ??= new Error(`nemesis: could not ${what}: ${(error as Error).message}`, {
+            cause: error,
+          });
+          stopScheduling();
         });
-        stopScheduling();
-      });
-      inFlight.add(running);
-      void running.finally(() => inFlight.delete(running));
-    }, Math.max(0, startAt + offsetMs - base));
+        inFlight.add(running);
+        void running.finally(() => inFlight.delete(running));
+      },
+      Math.max(0, startAt + offsetMs - base),
+    );
     timers.add(timer);
   };
 
@@ -176,9 +180,7 @@ async function finalHeal(
 ): Promise<void> {
   await network.healAll();
   const nodeFaults = stillActive.filter((a) => !isLinkFault(a.scheduled.fault));
-  await Promise.all(
-    nodeFaults.map(({ scheduled }) => healNode(scheduled.fault, restart, runtime)),
-  );
+  await Promise.all(nodeFaults.map(({ scheduled }) => healNode(scheduled.fault, restart, runtime)));
   for (const a of stillActive) nemesisEvent("nemesis.stop", a.scheduled);
 }
 

@@ -2,7 +2,7 @@
  * The fault network: one Toxiproxy proxy per link (client-c1-n1, n1-n2, ...), and the
  * network faults of src/trace/events.ts applied to and removed from those proxies.
  */
-import type { Proxy, Toxic, ToxicType, Toxiproxy } from "toxiproxy-node-client";
+import type { Proxy as ProxyHandle, Toxic, ToxicType, Toxiproxy } from "toxiproxy-node-client";
 import type { Direction, Fault } from "../trace/events.ts";
 import { describeFault } from "./describe-fault.ts";
 import { DEFAULT_API_TIMEOUT_MS, toxiproxyClient } from "./toxiproxy-http.ts";
@@ -40,7 +40,11 @@ function toxicFor(fault: Exclude<LinkFault, { kind: "link-down" }>): ToxicSpec {
   const stream = fault.direction;
   switch (fault.kind) {
     case "latency":
-      return { type: "latency", stream, attributes: { latency: fault.latencyMs, jitter: fault.jitterMs } };
+      return {
+        type: "latency",
+        stream,
+        attributes: { latency: fault.latencyMs, jitter: fault.jitterMs },
+      };
     case "blackhole":
       // timeout 0: drop all data and keep the connection open until the toxic goes.
       return { type: "timeout", stream, attributes: { timeout: 0 } };
@@ -56,7 +60,10 @@ function toxicFor(fault: Exclude<LinkFault, { kind: "link-down" }>): ToxicSpec {
           // Toxiproxy's slicer panics (and the whole server dies) unless
           // 0 <= size_variation < average_size; clamp rather than lose the run.
           average_size: Math.max(1, fault.averageSize),
-          size_variation: Math.max(0, Math.min(fault.sizeVariation, Math.max(1, fault.averageSize) - 1)),
+          size_variation: Math.max(
+            0,
+            Math.min(fault.sizeVariation, Math.max(1, fault.averageSize) - 1),
+          ),
           delay: fault.delayUs,
         },
       };
@@ -77,7 +84,7 @@ export interface FaultNetworkOptions {
 export class FaultNetwork implements LinkFaultTarget {
   readonly #client: Toxiproxy;
   readonly #listenHost: string;
-  readonly #proxies = new Map<string, Proxy>();
+  readonly #proxies = new Map<string, ProxyHandle>();
   /** Overlapping link-down faults on one link: it comes back up when the last one ends. */
   readonly #downCounts = new Map<string, number>();
   /** Toxics in place, by "link/toxic name". */
@@ -165,17 +172,19 @@ export class FaultNetwork implements LinkFaultTarget {
     this.#downCounts.clear();
     this.#toxics.clear();
     const results = await Promise.allSettled(
-      proxies.map((proxy) => this.#call(`delete the proxy of link ${proxy.name}`, () => proxy.remove())),
+      proxies.map((proxy) =>
+        this.#call(`delete the proxy of link ${proxy.name}`, () => proxy.remove()),
+      ),
     );
     const failures = results.flatMap((r) => (r.status === "rejected" ? [String(r.reason)] : []));
     if (failures.length > 0) throw new Error(failures.join("; "));
   }
 
-  #setEnabled(proxy: Proxy, enabled: boolean): Promise<Proxy> {
+  #setEnabled(proxy: ProxyHandle, enabled: boolean): Promise<ProxyHandle> {
     return proxy.update({ enabled, listen: proxy.listen, upstream: proxy.upstream });
   }
 
-  #proxy(link: string): Proxy {
+  #proxy(link: string): ProxyHandle {
     const proxy = this.#proxies.get(link);
     if (!proxy) {
       throw new Error(`unknown link ${link}; known links: ${this.links().join(", ") || "none"}`);

@@ -62,7 +62,10 @@ export class TimedHttpClient extends HttpClient {
     }
     const text = await response.text();
     if (!response.ok) {
-      throw new ToxiproxyApiError(`${what}: ${response.status} ${serverError(text)}`, response.status);
+      throw new ToxiproxyApiError(
+        `${what}: ${response.status} ${serverError(text)}`,
+        response.status,
+      );
     }
     return text;
   }

@@ -4,11 +4,12 @@
  */
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { LineSplitter } from "../runtime/line-splitter.ts";
 import { killGroup, trackProcessGroup, untrackProcessGroup } from "../runtime/reaper.ts";
+import { settlesWithin } from "../runtime/settles-within.ts";
 import { freePort } from "./free-port.ts";
 import { toxiproxyClient } from "./toxiproxy-http.ts";
 
@@ -114,8 +115,7 @@ async function launch(
   void subprocess.catch(() => undefined);
   const stop = async () => {
     killGroup(pid, "SIGKILL");
-    const gone = await Promise.race([exited.then(() => true), sleep(STOP_TIMEOUT_MS, false)]);
-    if (!gone) throw new Error(`toxiproxy-server (pid ${pid}) did not exit after SIGKILL`);
+    if (!(await settlesWithin(exited, STOP_TIMEOUT_MS))) throw new Error(`toxiproxy-server (pid ${pid}) did not exit after SIGKILL`);
   };
 
   const apiUrl = `http://${HOST}:${port}`;

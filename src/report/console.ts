@@ -26,7 +26,9 @@ export function formatScenario(result: ScenarioResult): string {
   if (result.harnessError) lines.push(`      harness error: ${result.harnessError}`);
   for (const check of result.checks) {
     if (check.verdict !== "fail" && check.verdict !== "unknown") continue;
-    lines.push(`      ${check.property} ${check.verdict === "fail" ? "FAILED" : "UNKNOWN"}: ${check.summary}`);
+    lines.push(
+      `      ${check.property} ${check.verdict === "fail" ? "FAILED" : "UNKNOWN"}: ${check.summary}`,
+    );
     for (const evidence of check.evidence.slice(0, MAX_EVIDENCE_SHOWN)) {
       lines.push(`        - ${evidence.message.split("\n").join("\n          ")}`);
     }

@@ -6,9 +6,10 @@ import { mkdir } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import type { NodeId } from "../trace/events.ts";
-import { groupRssKiB, liveProcessesInGroup } from "./process-group.ts";
 import { DEFAULT_OUTPUT_LIMITS, NodeOutput, type OutputLimits } from "./node-output.ts";
+import { groupRssKiB, liveProcessesInGroup } from "./process-group.ts";
 import { killGroup, trackProcessGroup, untrackProcessGroup } from "./reaper.ts";
+import { settlesWithin } from "./settles-within.ts";
 import { acceptsConnections } from "./tcp-probe.ts";
 import type { NodeRuntime, NodeSpec, NodeStartResult, RuntimeHooks } from "./types.ts";
 
@@ -113,7 +114,7 @@ export class ProcessRuntime implements NodeRuntime {
   /** The leader has exited and no other member of its group still runs. */
   async #groupGone(inc: Incarnation, limitMs: number): Promise<boolean> {
     const deadline = Date.now() + limitMs;
-    if (!(await Promise.race([inc.exited.then(() => true), sleep(limitMs, false)]))) return false;
+    if (!(await settlesWithin(inc.exited, limitMs))) return false;
     while ((await liveProcessesInGroup(inc.pid)).length > 0) {
       if (Date.now() >= deadline) return false;
       killGroup(inc.pid, "SIGKILL");
@@ -146,12 +147,12 @@ export class ProcessRuntime implements NodeRuntime {
 
   isUp(id: NodeId): boolean {
     const inc = this.#nodes.get(id)?.current;
-    return inc !== undefined && inc.ready && inc.exit === undefined;
+    return inc?.ready === true && inc.exit === undefined;
   }
 
   isPaused(id: NodeId): boolean {
     const inc = this.#nodes.get(id)?.current;
-    return inc !== undefined && inc.paused && inc.exit === undefined;
+    return inc?.paused === true && inc.exit === undefined;
   }
 
   async sampleMemory(id: NodeId): Promise<number> {
@@ -175,7 +176,13 @@ export class ProcessRuntime implements NodeRuntime {
     state.incarnations += 1;
     const n = state.incarnations;
     const failed = (reason: string): NodeStartResult => {
-      this.#hooks.emit({ type: "node.failed", t: this.#hooks.now(), node: spec.id, incarnation: n, reason });
+      this.#hooks.emit({
+        type: "node.failed",
+        t: this.#hooks.now(),
+        node: spec.id,
+        incarnation: n,
+        reason,
+      });
       return { ok: false, reason };
     };
     try {
@@ -295,7 +302,7 @@ export class ProcessRuntime implements NodeRuntime {
   /** Waits (bounded) for the last output of the current incarnation to be read. */
   async #drainOutput(state: NodeState): Promise<void> {
     const inc = state.current;
-    if (inc) await Promise.race([inc.outputDone, sleep(OUTPUT_DRAIN_MS * this.#timeScale)]);
+    if (inc) await settlesWithin(inc.outputDone, OUTPUT_DRAIN_MS * this.#timeScale);
   }
 
   #sampleMemoryPeriodically(inc: Incarnation, id: NodeId): void {

@@ -2,7 +2,11 @@
 import { connect } from "node:net";
 
 /** true when something accepts a connection on host:port within timeoutMs. */
-export function acceptsConnections(host: string, port: number, timeoutMs: number): Promise<boolean> {
+export function acceptsConnections(
+  host: string,
+  port: number,
+  timeoutMs: number,
+): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     const done = (ok: boolean) => {

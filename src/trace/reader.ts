@@ -1,5 +1,11 @@
 import { readFile } from "node:fs/promises";
-import { TRACE_FORMAT, TRACE_VERSION, type Trace, type TraceEvent, type TraceHeader } from "./events.ts";
+import {
+  TRACE_FORMAT,
+  TRACE_VERSION,
+  type Trace,
+  type TraceEvent,
+  type TraceHeader,
+} from "./events.ts";
 
 export class TraceReadError extends Error {}
 

@@ -326,7 +326,12 @@ interface PlannedCall {
   lost: boolean;
 }
 
-function randomCall(pick: (n: number) => number, keys: number, round: number, rootList: boolean): KvCall {
+function randomCall(
+  pick: (n: number) => number,
+  keys: number,
+  round: number,
+  rootList: boolean,
+): KvCall {
   if (rootList) return list("/");
   const top = `/k${pick(keys)}`;
   const key = pick(3) === 0 ? `${top}/c` : top;
@@ -361,7 +366,14 @@ export function addRandomValidHistory(b: TraceBuilder, o: RandomHistoryOptions):
     free[c] = t1;
     const lost = random() < o.infoRate;
     const at = lost && pick(2) === 0 ? undefined : t0 + random() * (t1 - t0);
-    planned.push({ client: `c${c}`, call: randomCall(pick, o.keys, i, random() < (o.rootListRate ?? 0)), t0, t1, at, lost });
+    planned.push({
+      client: `c${c}`,
+      call: randomCall(pick, o.keys, i, random() < (o.rootListRate ?? 0)),
+      t0,
+      t1,
+      at,
+      lost,
+    });
   }
   let state = EMPTY_STATE;
   const results = new Map<PlannedCall, KvResult>();

@@ -37,18 +37,18 @@ export interface AtMostOnceOptions {
   totalStepBudget?: number;
 }
 
-export const DEFAULT_STEP_BUDGET = 1_000_000;
+export const DEFAULT_STEP_BUDGET = 2_000_000;
 export const DEFAULT_TOTAL_STEP_BUDGET = 20_000_000;
 /** Ops listed in one evidence item at most (the latest ones are kept). */
 const MAX_OPS_IN_EVIDENCE = 40;
 
-/** One independent search: the ops of one top-level name, or of all of them when LIST "/"
- * couples them. `projectRoot` is the top-level name LIST "/" results are cut down to. */
+/** One independent search: the ops of one top-level name, or of several that LIST "/"
+ * couples. LIST "/" results are cut down to `names`, the top-level keys this search models. */
 interface Partition {
   label: string;
+  names: Set<string>;
   ops: HistoryOp[];
   rootLists: HistoryOp[];
-  projectRoot?: string;
 }
 
 export function makeAtMostOnceChecker(options: AtMostOnceOptions = {}): Checker {
@@ -96,9 +96,9 @@ function checkAtMostOnceWith(trace: Trace, stepBudget: number, totalBudget: numb
     .sort(([a], [b]) => compareBytes(a, b))
     .map(([name, ops]) => ({
       label: `/${name}`,
+      names: new Set([name]),
       ops,
       rootLists: createdNames.has(name) ? rootLists : [],
-      projectRoot: name,
     }));
   let budgetLeft = totalBudget;
   const search = (p: Partition): void => {
@@ -117,17 +117,15 @@ function checkAtMostOnceWith(trace: Trace, stepBudget: number, totalBudget: numb
   };
   partitions.forEach(search);
 
-  // Each partition saw LIST "/" projected to its own name; only one search over every
-  // partition whose top-level key can exist shows the LISTs agree on a single order.
-  const coupled = partitions.filter((p) => createdNames.has(p.projectRoot ?? ""));
-  if (
-    failures.length === 0 &&
-    undecided.length === 0 &&
-    rootLists.length > 0 &&
-    coupled.length > 1
-  ) {
+  // Each partition saw LIST "/" projected to its own name; one joint search over the
+  // partitions LIST "/" really couples shows the LISTs agree on a single order.
+  const coupled = partitions.filter(
+    (p) => p.rootLists.length > 0 && existenceOverlapsList(p.ops, rootLists),
+  );
+  if (failures.length === 0 && undecided.length === 0 && coupled.length > 1) {
     search({
-      label: '"/" (LIST / couples every top-level key)',
+      label: `"/" (LIST / couples ${describeLabels(coupled.map((p) => p.label))})`,
+      names: new Set(coupled.flatMap((p) => [...p.names])),
       ops: coupled.flatMap((p) => p.ops),
       rootLists,
     });
@@ -214,14 +212,37 @@ function rootListShapeErrors(rootLists: HistoryOp[], createdNames: Set<string>):
   return found;
 }
 
-function toLinOp(op: HistoryOp, projectRoot: string | undefined): LinOp {
+/**
+ * Whether some call that may create or remove the partition's top-level key overlaps a
+ * LIST "/" in real time (an indeterminate one from its invoke on). If none does, every
+ * LIST "/" sees the same existence of that key in any order the partition allows, and
+ * LIST commutes with the partition's other calls: its own projected search is exact.
+ */
+function existenceOverlapsList(ops: HistoryOp[], rootLists: HistoryOp[]): boolean {
+  const changers = ops.filter((o) => {
+    if (o.call.proc !== "CREATE" && o.call.proc !== "REMOVE") return false;
+    if (o.call.key.indexOf("/", 1) !== -1) return false;
+    const r = firstSuccess(o)?.result;
+    return r === undefined || ("status" in r && r.status === "KV_OK");
+  });
+  return changers.some((c) => {
+    const end = firstSuccess(c)?.t ?? Number.POSITIVE_INFINITY;
+    return rootLists.some(
+      (l) => c.invokeT <= (firstSuccess(l) as SuccessReply).t && end >= l.invokeT,
+    );
+  });
+}
+
+function toLinOp(op: HistoryOp, names: Set<string>): LinOp {
   const got = firstSuccess(op);
   if (!got) return { call: op.call, invokeT: op.invokeT };
   let accepts = (r: KvResult): boolean => sameResult(r, got.result);
-  if (projectRoot !== undefined && op.call.proc === "LIST" && op.call.key === "/") {
-    // This partition only knows whether its own top-level key exists.
-    const seen = got.result.proc === "LIST" && (got.result.children ?? []).includes(projectRoot);
-    accepts = (r) => r.proc === "LIST" && (r.children ?? []).includes(projectRoot) === seen;
+  if (op.call.proc === "LIST" && op.call.key === "/") {
+    // The search models only `names`: compare LIST "/" on those (both lists are sorted).
+    const seen =
+      got.result.proc === "LIST" ? (got.result.children ?? []).filter((n) => names.has(n)) : [];
+    accepts = (r) =>
+      r.proc === "LIST" && r.status === "KV_OK" && sameResult(r, { ...r, children: seen });
   }
   return { call: op.call, invokeT: op.invokeT, returnT: got.t, accepts };
 }
@@ -235,7 +256,7 @@ interface PartitionVerdict {
 function searchPartition(p: Partition, budget: number): PartitionVerdict {
   const ops = [...p.ops, ...p.rootLists];
   const outcome = checkLinearizable(
-    ops.map((o) => toLinOp(o, p.projectRoot)),
+    ops.map((o) => toLinOp(o, p.names)),
     budget,
   );
   if (outcome.kind === "linearizable") return { steps: outcome.steps, failures: [], undecided: [] };
@@ -287,4 +308,9 @@ function describeState(state: KvState): string {
   if (shown.length === 0) return "no keys";
   const more = state.entries.size - shown.length;
   return `{${shown.join(", ")}${more > 0 ? `, and ${more} more` : ""}}`;
+}
+
+function describeLabels(labels: string[]): string {
+  const shown = labels.slice(0, 5).join(", ");
+  return labels.length > 5 ? `${shown} and ${labels.length - 5} more` : shown;
 }

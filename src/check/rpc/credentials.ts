@@ -68,10 +68,20 @@ export function followCookies(trace: Trace): CookieTimeline {
   let incarnation: number | undefined;
   let current: string | undefined;
   trace.events.forEach((e, index) => {
-    if (e.type === "node.ready" && e.node === node) {
+    if ((e.type === "node.kill" || e.type === "node.exit") && e.node === node) {
+      // The boot that issued `current` is over: later sends can only reach a later boot.
       if (current !== undefined) earlier.add(current);
-      incarnation = e.incarnation;
       current = undefined;
+    } else if (
+      (e.type === "node.start" || e.type === "node.ready") &&
+      e.node === node &&
+      e.incarnation !== incarnation
+    ) {
+      // A new boot starts at node.start: the restarted process may listen (and answer BOOT)
+      // before its node.ready is recorded.
+      if (current !== undefined) earlier.add(current);
+      current = undefined;
+      incarnation = e.incarnation;
     } else if (e.type === "rpc.send") {
       incarnationAtSend.set(index, incarnation);
       if (isBootCall(e)) bootSends.add(`${e.conn}:${e.xid}`);

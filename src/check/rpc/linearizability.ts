@@ -108,6 +108,12 @@ function sameBits(a: Uint32Array, b: Uint32Array): boolean {
   return true;
 }
 
+/**
+ * Depth-first search over the order of calls. At each point the candidates are the calls
+ * invoked before the earliest pending reply; answered calls are tried first and
+ * indeterminate ones only after (phase 2), so they take effect lazily, just where a later
+ * reply needs them: the order changes nothing about completeness, only about speed.
+ */
 export function checkLinearizable(ops: readonly LinOp[], stepBudget: number): SearchOutcome {
   const head = buildList(ops);
   const bits = new Uint32Array(Math.ceil(ops.length / 32) || 1);
@@ -117,41 +123,49 @@ export function checkLinearizable(ops: readonly LinOp[], stepBudget: number): Se
     bitsHash = (bitsHash ^ opTag(i)) >>> 0;
   };
   const memo = new Memo();
-  const stack: Array<{ entry: Entry; state: KvState }> = [];
+  const stack: Array<{ entry: Entry; state: KvState; deferred: boolean }> = [];
   let state = EMPTY_STATE;
   let steps = 0;
   let furthest: Furthest | undefined;
   let entry = head.next;
+  let deferredPhase = false;
   while (head.next) {
     if (!entry) break; // unreachable: a list ends with a return entry
     if (entry.isCall) {
-      if (++steps > stepBudget) return { kind: "budget-exceeded", steps };
       const op = ops[entry.op] as LinOp;
+      if ((op.accepts === undefined) !== deferredPhase) {
+        entry = entry.next;
+        continue;
+      }
+      if (++steps > stepBudget) return { kind: "budget-exceeded", steps };
       const step = applyCall(state, op.call);
       if (!op.accepts || op.accepts(step.result)) {
         toggle(entry.op);
         if (memo.add(bits, bitsHash, step.state)) {
-          stack.push({ entry, state });
+          stack.push({ entry, state, deferred: deferredPhase });
           state = step.state;
           lift(entry);
           entry = head.next;
+          deferredPhase = false;
           continue;
         }
         toggle(entry.op);
       }
       entry = entry.next;
+    } else if (!deferredPhase) {
+      deferredPhase = true;
+      entry = head.next;
     } else {
       if (!furthest || stack.length > furthest.placed.length) {
         furthest = { placed: stack.map((s) => s.entry.op), blocked: entry.op, state };
       }
       const top = stack.pop();
-      if (!top) {
-        return { kind: "violation", steps, furthest };
-      }
+      if (!top) return { kind: "violation", steps, furthest };
       toggle(top.entry.op);
       state = top.state;
       unlift(top.entry);
       entry = top.entry.next;
+      deferredPhase = top.deferred;
     }
   }
   return { kind: "linearizable", steps };

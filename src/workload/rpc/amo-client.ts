@@ -164,12 +164,16 @@ export class AmoClient {
         unanswered++;
         lastProblem = reply.detail;
         this.#retransmissions++;
-        if (reply.kind !== "timeout" || this.#retransmissions % this.options.newConnectionEvery === 0)
+        if (
+          reply.kind !== "timeout" ||
+          this.#retransmissions % this.options.newConnectionEvery === 0
+        )
           this.#dropConnection();
         continue;
       }
       const outcome = reply.outcome;
-      if (outcome.kind === "success") return this.#finish(op, xid, traced, { status: "ok", outcome });
+      if (outcome.kind === "success")
+        return this.#finish(op, xid, traced, { status: "ok", outcome });
       if (outcome.kind === "auth-error" && outcome.stat === "AUTH_REJECTEDCRED") {
         // The server rebooted: this xid is never sent again; its fate is unknown if an
         // earlier transmission went unanswered.
@@ -227,8 +231,10 @@ export class AmoClient {
   ): Promise<OpResult> {
     const t = this.#recorder.now();
     const emit = this.#recorder.emit;
-    if (result.status === "ok" && result.outcome) emit({ type: "op.ok", t, op, outcome: result.outcome });
-    else if (result.status === "fail") emit({ type: "op.fail", t, op, reason: result.reason ?? "" });
+    if (result.status === "ok" && result.outcome)
+      emit({ type: "op.ok", t, op, outcome: result.outcome });
+    else if (result.status === "fail")
+      emit({ type: "op.fail", t, op, reason: result.reason ?? "" });
     else emit({ type: "op.info", t, op, reason: result.reason ?? "" });
     this.#markDone(xid);
     if (result.status === "ok" && traced.meta.cred.flavor === "AUTH_AMO")

@@ -2,8 +2,9 @@
  * Lab 1 plugged into the common scenario run: the randomized workload (then, once the nemesis
  * has healed everything, a read of the final state) or one directed probe.
  */
-import type { DriverContext, LabDriver } from "../../lab/run-scenario.ts";
+
 import { rpcCheckers } from "../../check/rpc/index.ts";
+import type { DriverContext, LabDriver } from "../../lab/run-scenario.ts";
 import { sleep } from "./amo-client.ts";
 import { RPC_PROBES } from "./probes.ts";
 import { type RandomWorkloadParams, readFinalState, runRandomWorkload } from "./random-workload.ts";

@@ -5,8 +5,9 @@
  * reads that observe it. Keys live in small groups (`/g<epoch>_<n>` and a few children) shared
  * by two clients and renewed as the run goes on, so the checker's search stays small.
  */
-import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
+
 import { uniformInt } from "pure-rand/distribution/uniformInt";
+import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import type { KvCall } from "../../rpc/kv-types.ts";
 
 export interface GeneratorOptions {

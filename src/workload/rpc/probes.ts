@@ -195,11 +195,17 @@ async function wireProbe(ctx: ProbeContext): Promise<void> {
   await send(handCall(xid++, { proc: "BOOT" }, stale), "BOOT with stale cookie");
   // Watermark: raise it to 5000, then a never-used xid below it must get SYSTEM_ERR.
   await send(handCall(5001, { proc: "GET", key: "/" }, amo(5000)), "raise watermark");
-  await send(handCall(4990, { proc: "GET", key: "/" }, amo(5000)), "never-used xid below watermark");
+  await send(
+    handCall(4990, { proc: "GET", key: "/" }, amo(5000)),
+    "never-used xid below watermark",
+  );
   xid = 6000;
   // Records in fragments, and byte by byte.
   await send(
-    { ...handCall(xid++, { proc: "CREATE", key: "/frag", val: "in three fragments" }, amo(5000)), fragmentSizes: [] },
+    {
+      ...handCall(xid++, { proc: "CREATE", key: "/frag", val: "in three fragments" }, amo(5000)),
+      fragmentSizes: [],
+    },
     "multi-fragment record",
   ).catch(() => undefined);
   const fragmented = handCall(xid++, { proc: "SET", key: "/frag", val: "split" }, amo(5000));
@@ -323,7 +329,13 @@ async function twoConnectionsProbe(ctx: ProbeContext): Promise<void> {
     const t = ctx.recorder.now();
     if (answered?.kind === "reply" && answered.outcome.kind === "success")
       ctx.recorder.emit({ type: "op.ok", t, op, outcome: answered.outcome });
-    else ctx.recorder.emit({ type: "op.info", t, op, reason: "no SUCCESS reply on either connection" });
+    else
+      ctx.recorder.emit({
+        type: "op.info",
+        t,
+        op,
+        reason: "no SUCCESS reply on either connection",
+      });
     await client.perform({ proc: "GET", key: `/twin/k${i}` });
   }
   first.destroy();

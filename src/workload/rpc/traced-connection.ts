@@ -96,7 +96,10 @@ export class TracedConnection {
       let outcome: ReplyOutcome;
       if (!event.decoded.ok) outcome = malformedOutcome(event.decoded.error, event.record.payload);
       else if (proc === undefined)
-        outcome = malformedOutcome("reply to an xid never sent on this connection", new Uint8Array());
+        outcome = malformedOutcome(
+          "reply to an xid never sent on this connection",
+          new Uint8Array(),
+        );
       else outcome = replyOutcome(proc, event.decoded.value);
       recorder.emit({
         type: "rpc.reply",
