@@ -246,4 +246,28 @@ ${ECHO_NODE}`;
     expect(rssKiB).toBeGreaterThan(1000);
     expect(ofType("node.memory")).toMatchObject([{ node: "n1", rssKiB }]);
   });
+
+  it("samples memory periodically when asked to", async () => {
+    const rt = makeRuntime({ memorySampleIntervalMs: 100 });
+    await rt.start(await spec(ECHO_NODE));
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    await rt.stopAll();
+    const samples = ofType("node.memory");
+    expect(samples.length).toBeGreaterThanOrEqual(2);
+    expect(samples.every((e) => e.rssKiB > 0)).toBe(true);
+  });
+
+  it("reports a node that dies on its own after it was ready", async () => {
+    const rt = makeRuntime();
+    await rt.start(
+      await spec(`${ECHO_NODE}
+setTimeout(() => process.exit(5), 300);`),
+    );
+    const deadline = Date.now() + 5_000;
+    while (exits.length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(exits).toMatchObject([{ node: "n1", incarnation: 1, code: 5, expected: false }]);
+    expect(rt.isUp("n1")).toBe(false);
+  });
 });

@@ -46,7 +46,11 @@ interface Started {
 async function startHarness(mode: string, dir: string): Promise<Started> {
   const child = spawn(process.execPath, ["--input-type=module", "-e", HARNESS], {
     env: { ...process.env, MODE: mode, RUN_DIR: dir },
-    stdio: ["pipe", "pipe", "inherit"],
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
   });
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal })),
@@ -56,7 +60,7 @@ async function startHarness(mode: string, dir: string): Promise<Started> {
     new Promise<string>((resolve) => lines.once("line", resolve)),
     sleep(15_000, "timeout"),
   ]);
-  expect(first).not.toBe("timeout");
+  expect(first, `the harness printed nothing; its stderr:\n${stderr}`).not.toBe("timeout");
   const report = JSON.parse(first) as { pgid: number; ok: boolean };
   expect(report.ok).toBe(true);
   expect(await liveProcessesInGroup(report.pgid)).toHaveLength(2);

@@ -93,8 +93,9 @@ export async function runSchedule(
     await begun.get(s.id);
     const current = active.get(s.id);
     if (!current) return;
-    active.delete(s.id);
     await current.end();
+    // Only once it has ended: if ending fails, the final heal ends it and says so.
+    active.delete(s.id);
     nemesisEvent("nemesis.stop", s);
   };
 

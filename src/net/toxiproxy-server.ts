@@ -115,7 +115,8 @@ async function launch(
   void subprocess.catch(() => undefined);
   const stop = async () => {
     killGroup(pid, "SIGKILL");
-    if (!(await settlesWithin(exited, STOP_TIMEOUT_MS))) throw new Error(`toxiproxy-server (pid ${pid}) did not exit after SIGKILL`);
+    if (!(await settlesWithin(exited, STOP_TIMEOUT_MS)))
+      throw new Error(`toxiproxy-server (pid ${pid}) did not exit after SIGKILL`);
   };
 
   const apiUrl = `http://${HOST}:${port}`;

@@ -26,11 +26,6 @@ export function untrackProcessGroup(pgid: number): void {
   if (tracked.delete(pgid)) writeGroupsFile();
 }
 
-/** Process groups tracked now, with what they are (for diagnostics). */
-export function trackedProcessGroups(): ReadonlyMap<number, string> {
-  return tracked;
-}
-
 /** SIGKILLs every tracked group, synchronously (it runs inside 'exit' handlers). */
 export function killTrackedGroups(): void {
   for (const pgid of tracked.keys()) killGroup(pgid, "SIGKILL");

@@ -7,6 +7,7 @@
  */
 import type { Trace } from "../../trace/events.ts";
 import type { CheckResult, Evidence } from "../types.ts";
+import { disturbedSpans, overlaps, type Span } from "./calm.ts";
 import { followCookies } from "./credentials.ts";
 import { describeOp, describeOutcome } from "./describe.ts";
 import { deriveHistory, firstSuccess, type HistoryOp, opEvents } from "./history.ts";
@@ -15,7 +16,6 @@ export const PROGRESS = "progress";
 const MAX_EVIDENCE = 20;
 const LOG_LINES_SHOWN = 10;
 
-type Span = [number, number];
 
 /** Clean periods from the header; malformed entries are ignored rather than guessed at. */
 export function cleanPeriods(params: Record<string, unknown>): Span[] {
@@ -31,36 +31,6 @@ export function cleanPeriods(params: Record<string, unknown>): Span[] {
   return spans;
 }
 
-/** When faults were active or the node was not ready (before its first ready, killed,
- * exited or paused until the next ready / resume). */
-function disturbedSpans(trace: Trace): Span[] {
-  const spans: Span[] = [];
-  const faults = new Map<number, number>();
-  let downSince: number | undefined = 0;
-  let pausedSince: number | undefined;
-  for (const e of trace.events) {
-    if (e.type === "nemesis.start") faults.set(e.id, e.t);
-    else if (e.type === "nemesis.stop") {
-      const from = faults.get(e.id);
-      if (from !== undefined) spans.push([from, e.t]);
-      faults.delete(e.id);
-    } else if (e.type === "node.ready") {
-      if (downSince !== undefined) spans.push([downSince, e.t]);
-      downSince = undefined;
-    } else if (e.type === "node.kill" || e.type === "node.exit" || e.type === "node.failed") {
-      downSince ??= e.t;
-    } else if (e.type === "node.pause") pausedSince ??= e.t;
-    else if (e.type === "node.resume" && pausedSince !== undefined) {
-      spans.push([pausedSince, e.t]);
-      pausedSince = undefined;
-    }
-  }
-  const open = [...faults.values(), downSince, pausedSince].filter((t) => t !== undefined);
-  for (const from of open) spans.push([from, Number.POSITIVE_INFINITY]);
-  return spans;
-}
-
-const overlaps = (a: Span, b: Span): boolean => a[0] <= b[1] && b[0] <= a[1];
 
 /** Why an op that is not ok ended that way, for the message. */
 function howItEnded(op: HistoryOp): string {

@@ -16,6 +16,7 @@ import {
   followCookies,
 } from "./credentials.ts";
 import { describeOutcome } from "./describe.ts";
+import { unansweredCalls } from "./unanswered.ts";
 
 export const WIRE_CONFORMANCE = "wire-conformance";
 const MAX_EVIDENCE = 20;
@@ -124,6 +125,7 @@ export function checkWireConformance(trace: Trace): CheckResult {
   const cookies = followCookies(trace);
   const violations: Evidence[] = [];
   const latestSend = new Map<string, Pending>();
+  const expectations = new Map<number, Expectation | undefined>();
   const usedXids = new Map<string, Set<number>>();
   /** Highest acked_xid the server has surely seen, per client and current cookie. */
   const watermark = new Map<string, number>();
@@ -143,13 +145,9 @@ export function checkWireConformance(trace: Trace): CheckResult {
         facts = { cookie, reused, belowWatermarkUnused: !reused && e.xid <= mark };
         used.add(e.xid);
       }
-      latestSend.set(`${e.conn}:${e.xid}`, {
-        event: index,
-        send: e,
-        cred,
-        cookie,
-        expectation: expect(e, cred, facts),
-      });
+      const expectation = expect(e, cred, facts);
+      expectations.set(index, expectation);
+      latestSend.set(`${e.conn}:${e.xid}`, { event: index, send: e, cred, cookie, expectation });
       return;
     }
     if (e.type !== "rpc.reply") return;
@@ -198,6 +196,12 @@ export function checkWireConformance(trace: Trace): CheckResult {
     }
   });
   violations.push(...bootCookieProblems(cookies.bootReplies));
+  violations.push(
+    ...unansweredCalls(trace, (index) => {
+      const expectation = expectations.get(index);
+      return expectation !== undefined && !expectation.noReply;
+    }),
+  );
 
   if (violations.length > 0) {
     return {

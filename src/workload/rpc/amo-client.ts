@@ -15,6 +15,7 @@ import {
   type ReplyOutcome,
 } from "../../rpc/kv-types.ts";
 import { AUTH_NONE_AUTH, type CallMessage } from "../../rpc/message.ts";
+import { compactCall, compactOutcome } from "../../trace/compact-values.ts";
 import type { SentCredential } from "../../trace/events.ts";
 import {
   type Endpoint,
@@ -134,7 +135,13 @@ export class AmoClient {
   async #perform(call: KvCall, auth: "amo" | "none", deadlineMs: number): Promise<OpResult> {
     const op = this.#recorder.nextOp();
     const emit = this.#recorder.emit;
-    emit({ type: "op.invoke", t: this.#recorder.now(), op, client: this.options.name, call });
+    emit({
+      type: "op.invoke",
+      t: this.#recorder.now(),
+      op,
+      client: this.options.name,
+      call: compactCall(call),
+    });
     if (auth === "amo" && this.#cookie === undefined) {
       emit({ type: "op.fail", t: this.#recorder.now(), op, reason: "no boot cookie known" });
       return { op, status: "fail", reason: "no boot cookie known" };
@@ -232,7 +239,7 @@ export class AmoClient {
     const t = this.#recorder.now();
     const emit = this.#recorder.emit;
     if (result.status === "ok" && result.outcome)
-      emit({ type: "op.ok", t, op, outcome: result.outcome });
+      emit({ type: "op.ok", t, op, outcome: compactOutcome(result.outcome) });
     else if (result.status === "fail")
       emit({ type: "op.fail", t, op, reason: result.reason ?? "" });
     else emit({ type: "op.info", t, op, reason: result.reason ?? "" });

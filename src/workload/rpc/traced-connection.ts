@@ -7,6 +7,7 @@ import { malformedOutcome, replyOutcome } from "../../rpc/kv-codec.ts";
 import { KV_PROCS, type KvProcName, type ReplyOutcome } from "../../rpc/kv-types.ts";
 import { type CallMessage, encodeCall } from "../../rpc/message.ts";
 import type { Clock } from "../../trace/clock.ts";
+import { compactOutcome } from "../../trace/compact-values.ts";
 import type { RpcSendEvent, TraceEvent } from "../../trace/events.ts";
 
 export interface Endpoint {
@@ -106,7 +107,7 @@ export class TracedConnection {
         t: event.at,
         conn: id,
         xid: event.xid ?? -1,
-        outcome,
+        outcome: compactOutcome(outcome),
         bytes: event.record.payload.length,
       });
     });
