@@ -7,8 +7,8 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { ScenarioResult } from "../src/lab/run-scenario.ts";
 import { runTests, type TestSummary } from "../src/lab/run-lab.ts";
+import type { ScenarioResult } from "../src/lab/run-scenario.ts";
 import { readTrace } from "../src/trace/reader.ts";
 
 /** Halves every duration: the suite stays within CI's time while every scenario still runs. */

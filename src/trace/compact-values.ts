@@ -22,5 +22,7 @@ export function compactCall(call: KvCall): KvCall {
 export function compactOutcome(outcome: ReplyOutcome): ReplyOutcome {
   if (outcome.kind !== "success" || outcome.result.proc !== "GET") return outcome;
   const { val } = outcome.result;
-  return val === undefined ? outcome : { ...outcome, result: { ...outcome.result, val: compactValue(val) } };
+  return val === undefined
+    ? outcome
+    : { ...outcome, result: { ...outcome.result, val: compactValue(val) } };
 }

@@ -16,7 +16,6 @@ export const PROGRESS = "progress";
 const MAX_EVIDENCE = 20;
 const LOG_LINES_SHOWN = 10;
 
-
 /** Clean periods from the header; malformed entries are ignored rather than guessed at. */
 export function cleanPeriods(params: Record<string, unknown>): Span[] {
   const spans: Span[] = [];
@@ -30,7 +29,6 @@ export function cleanPeriods(params: Record<string, unknown>): Span[] {
     spans.push([params.cleanFromMs, Number.POSITIVE_INFINITY]);
   return spans;
 }
-
 
 /** Why an op that is not ok ended that way, for the message. */
 function howItEnded(op: HistoryOp): string {

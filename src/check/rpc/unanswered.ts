@@ -34,7 +34,8 @@ export function unansweredCalls(trace: Trace, mustAnswer: (index: number) => boo
   trace.events.forEach((e, index) => {
     if (e.type === "rpc.send") {
       if (e.deviation !== undefined) mayClose.add(e.conn);
-      if (e.kind === "first" && mustAnswer(index)) waiting.set(`${e.conn}:${e.xid}`, { event: index, send: e });
+      if (e.kind === "first" && mustAnswer(index))
+        waiting.set(`${e.conn}:${e.xid}`, { event: index, send: e });
     } else if (e.type === "rpc.reply") {
       waiting.delete(`${e.conn}:${e.xid}`);
     } else if (e.type === "conn.close") {
@@ -43,7 +44,12 @@ export function unansweredCalls(trace: Trace, mustAnswer: (index: number) => boo
         if (w.send.conn !== e.conn) continue;
         waiting.delete(key);
         if (byServer && !mayClose.has(e.conn)) {
-          judge(w, e.t, index, `got no reply before the server closed the connection (${e.reason})`);
+          judge(
+            w,
+            e.t,
+            index,
+            `got no reply before the server closed the connection (${e.reason})`,
+          );
         } else if (e.t - w.send.t >= ANSWER_WITHIN_MS) {
           judge(w, e.t, index, `got no reply within ${ANSWER_WITHIN_MS} ms`);
         }
