@@ -3,16 +3,20 @@
  * scenario on three seeds; each buggy fixture fails on the property it breaks (and only that
  * one stands out); broken submissions become failed checks with evidence, never a crash.
  */
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { runTests, type TestSummary } from "../src/lab/run-lab.ts";
 import type { ScenarioResult } from "../src/lab/run-scenario.ts";
 import { readTrace } from "../src/trace/reader.ts";
 
 /** Halves every duration: the suite stays within CI's time while every scenario still runs. */
 const TIME_SCALE = 0.5;
+const outDirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(outDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
 
 async function run(
   submission: string,
@@ -21,6 +25,7 @@ async function run(
   signal = new AbortController().signal,
 ): Promise<TestSummary> {
   const outDir = await mkdtemp(join(tmpdir(), "dslab-e2e-"));
+  outDirs.push(outDir);
   return runTests({
     lab: "rpc",
     submission: `fixtures/rpc/${submission}`,
