@@ -8,7 +8,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encodeAmoCred, encodeKvArgs, replyOutcome } from "../src/rpc/kv-codec.ts";
 import { AUTH_AMO, KV_PROCS, KV_PROG, KV_V1 } from "../src/rpc/kv-types.ts";
+import { decodeReply, encodeCall } from "../src/rpc/message.ts";
+import { encodeRecord } from "../src/rpc/record.ts";
 
 const LAB_DIR = new URL("../labs/rpc/", import.meta.url);
 const TOOL_TIMEOUT_MS = 30_000;
@@ -25,7 +28,7 @@ interface WireExamples {
     cred: { flavor: string; clientId: string; cookie: string; ackedXid: number };
     args: { proc: string; key: string; val: string };
   };
-  reply: { xid: number };
+  reply: { xid: number; outcome: unknown };
 }
 
 async function loadWireExamples(): Promise<WireExamples> {
@@ -213,3 +216,34 @@ int main(void) {
 }
 `;
 }
+
+describe("the README's wire example and dslab's own codec", () => {
+  it("dslab encodes the example call to exactly the published bytes", async () => {
+    const { callHex, call } = await loadWireExamples();
+    const message = encodeCall({
+      xid: call.xid,
+      prog: call.prog,
+      vers: call.vers,
+      proc: call.proc,
+      cred: {
+        flavor: AUTH_AMO,
+        body: encodeAmoCred({
+          clientId: BigInt(call.cred.clientId),
+          cookie: BigInt(call.cred.cookie),
+          ackedXid: call.cred.ackedXid,
+        }),
+      },
+      args: encodeKvArgs({ proc: "CREATE", key: call.args.key, val: call.args.val }),
+    });
+    expect(encodeRecord(message).toString("hex")).toBe(callHex);
+  });
+
+  it("dslab decodes the example reply to the published outcome", async () => {
+    const { replyHex, reply } = await loadWireExamples();
+    const decoded = decodeReply(recordBody(replyHex));
+    expect(decoded.ok).toBe(true);
+    if (!decoded.ok) return;
+    expect(decoded.value.xid).toBe(reply.xid);
+    expect(replyOutcome("CREATE", decoded.value)).toEqual(reply.outcome);
+  });
+});

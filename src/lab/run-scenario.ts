@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { CheckResult, NamedChecker } from "../check/types.ts";
 import { runSchedule } from "../nemesis/runner.ts";
 import { drawSchedule } from "../nemesis/schedule.ts";
+import { describeFault } from "../net/describe-fault.ts";
 import { FaultNetwork } from "../net/fault-network.ts";
 import { freePort } from "../net/free-port.ts";
 import { startToxiproxyServer, type ToxiproxyServer } from "../net/toxiproxy-server.ts";
@@ -90,6 +91,8 @@ export interface ScenarioResult {
   harnessError?: string;
   interrupted: boolean;
   faults: number;
+  /** The schedule as planned, one phrase per fault ("at 300 ms for 500 ms: blackhole ..."). */
+  schedule: string[];
   operations: number;
 }
 
@@ -290,6 +293,9 @@ function summarize(
     reproduce: request.reproduce,
     checks,
     faults: trace.events.filter((event) => event.type === "nemesis.start").length,
+    schedule: trace.header.schedule.map(
+      (s) => `at ${s.atMs} ms for ${s.durationMs} ms: ${describeFault(s.fault)}`,
+    ),
     operations: trace.events.filter((event) => event.type === "op.invoke").length,
     ...extra,
   };

@@ -5,6 +5,7 @@
 import type { ScenarioResult } from "../lab/run-scenario.ts";
 
 const MAX_EVIDENCE_SHOWN = 3;
+const MAX_FAULTS_SHOWN = 4;
 const LABEL: Record<ScenarioResult["verdict"], string> = {
   pass: "PASS",
   fail: "FAIL",
@@ -35,6 +36,13 @@ export function formatScenario(result: ScenarioResult): string {
     if (check.evidence.length > MAX_EVIDENCE_SHOWN) {
       lines.push(`        (${check.evidence.length - MAX_EVIDENCE_SHOWN} more in result.json)`);
     }
+  }
+  if (result.schedule.length > 0) {
+    const shown = result.schedule.slice(0, MAX_FAULTS_SHOWN).join("; ");
+    const more = result.schedule.length - MAX_FAULTS_SHOWN;
+    lines.push(
+      `      fault schedule: ${shown}${more > 0 ? `; and ${more} more (in the trace header)` : ""}`,
+    );
   }
   lines.push(`      reproduce: ${result.reproduce}`);
   lines.push(`      trace: ${result.tracePath}`);

@@ -3,6 +3,8 @@
  * what the checkers model. Wire encoding lives in kv-codec.ts; these types never see bytes.
  */
 
+import type { ConsCall, ConsResult } from "./cons-types.ts";
+
 export const KV_PROG = 0x40048086;
 export const KV_V1 = 1;
 export const AUTH_AMO = 0x4004;
@@ -62,9 +64,13 @@ export type AuthStat =
   | "AUTH_FAILED"
   | `AUTH_STAT_${number}`;
 
+/** Any lab's call and result, as operations and replies record them. */
+export type LabCall = KvCall | ConsCall;
+export type LabResult = KvResult | ConsResult;
+
 /** What one reply said, decoded as far as the contract allows. */
 export type ReplyOutcome =
-  | { kind: "success"; result: KvResult; verifierFlavor: number }
+  | { kind: "success"; result: LabResult; verifierFlavor: number }
   | {
       kind: "accepted-error";
       stat: AcceptError;
@@ -75,3 +81,12 @@ export type ReplyOutcome =
   | { kind: "auth-error"; stat: AuthStat }
   /** The bytes were a reply but not one the contract allows (bad result body, unknown stat). */
   | { kind: "malformed"; reason: string; hex: string };
+
+/** Lab 1's calls and results among any lab's (lab 2's procedure names all start CONS_). */
+export function isKvCall(call: LabCall): call is KvCall {
+  return call.proc in KV_PROCS;
+}
+
+export function isKvResult(result: LabResult): result is KvResult {
+  return result.proc in KV_PROCS;
+}

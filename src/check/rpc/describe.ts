@@ -1,5 +1,5 @@
 /** Short human renderings of calls, results and replies for evidence messages. */
-import type { KvCall, KvResult, ReplyOutcome } from "../../rpc/kv-types.ts";
+import type { KvCall, LabResult, ReplyOutcome } from "../../rpc/kv-types.ts";
 
 const MAX_SHOWN = 40;
 
@@ -22,8 +22,14 @@ export function describeCall(call: KvCall): string {
   }
 }
 
-export function describeResult(result: KvResult): string {
+export function describeResult(result: LabResult): string {
   switch (result.proc) {
+    case "CONS_NULL":
+      return "void";
+    case "CONS_PROPOSE":
+      return "acknowledged";
+    case "CONS_DECIDED":
+      return result.decided ? `decided ${quote(result.value ?? "")} (base64)` : "not decided";
     case "NULL":
       return "void";
     case "BOOT":

@@ -5,7 +5,7 @@
  * - fail: every transmission got a definite reply and none was SUCCESS (never executed);
  * - info: anything else (executed at most once).
  */
-import type { KvCall, KvResult } from "../../rpc/kv-types.ts";
+import { isKvCall, isKvResult, type KvCall, type KvResult } from "../../rpc/kv-types.ts";
 import type { RpcReplyEvent, RpcSendEvent, Trace } from "../../trace/events.ts";
 
 export type OpStatus = "ok" | "fail" | "info";
@@ -57,7 +57,7 @@ export function deriveHistory(trace: Trace): History {
   const opByConnXid = new Map<string, HistoryOp>();
   trace.events.forEach((e, index) => {
     if (e.type === "op.invoke") {
-      if (byId.has(e.op)) return; // a repeated id would be a harness bug; keep the first
+      if (byId.has(e.op) || !isKvCall(e.call)) return; // a repeated id would be a harness bug
       const op: HistoryOp = {
         id: e.op,
         client: e.client,
@@ -83,7 +83,7 @@ export function deriveHistory(trace: Trace): History {
       if (!op) return;
       op.replies.push({ event: index, reply: e });
       op.lastT = e.t;
-      if (e.outcome.kind === "success") {
+      if (e.outcome.kind === "success" && isKvResult(e.outcome.result)) {
         op.successes.push({ event: index, t: e.t, result: e.outcome.result });
       }
     } else if (e.type === "op.ok" || e.type === "op.fail" || e.type === "op.info") {
