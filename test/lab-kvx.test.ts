@@ -6,15 +6,14 @@
 import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeAmoCred, encodeKvArgs, replyOutcome } from "../src/rpc/kv-codec.ts";
 import { AUTH_AMO, KV_PROCS, KV_PROG, KV_V1 } from "../src/rpc/kv-types.ts";
 import { decodeReply, encodeCall } from "../src/rpc/message.ts";
 import { encodeRecord } from "../src/rpc/record.ts";
+import { recordBody, runTool } from "./support/wire-example.ts";
 
 const LAB_DIR = new URL("../labs/rpc/", import.meta.url);
-const TOOL_TIMEOUT_MS = 30_000;
 const TEST_TIMEOUT_MS = 60_000;
 
 interface WireExamples {
@@ -35,11 +34,6 @@ async function loadWireExamples(): Promise<WireExamples> {
   return JSON.parse(await readFile(new URL("wire-examples.json", LAB_DIR), "utf8")) as WireExamples;
 }
 
-async function run(cwd: string, file: string, args: string[]): Promise<string> {
-  const result = await execa(file, args, { cwd, timeout: TOOL_TIMEOUT_MS });
-  return result.stdout;
-}
-
 let workDir: string;
 let tirpcCflags: string[];
 
@@ -53,9 +47,9 @@ beforeAll(async () => {
     ["-l", "kv_clnt.c"],
     ["-m", "kv_svc.c"],
   ] as const) {
-    await run(workDir, "rpcgen", [flag, "kv.x", "-o", output]);
+    await runTool(workDir, "rpcgen", [flag, "kv.x", "-o", output]);
   }
-  tirpcCflags = (await run(workDir, "pkg-config", ["--cflags", "libtirpc"]))
+  tirpcCflags = (await runTool(workDir, "pkg-config", ["--cflags", "libtirpc"]))
     .split(/\s+/)
     .filter(Boolean);
 }, TEST_TIMEOUT_MS);
@@ -78,24 +72,19 @@ describe("labs/rpc/kv.x through rpcgen", () => {
   it.each(["kv_xdr.c", "kv_clnt.c", "kv_svc.c"])(
     "generated %s compiles with gcc against libtirpc",
     async (source) => {
-      await run(workDir, "gcc", ["-c", ...tirpcCflags, source, "-o", source.replace(/\.c$/, ".o")]);
+      await runTool(workDir, "gcc", [
+        "-c",
+        ...tirpcCflags,
+        source,
+        "-o",
+        source.replace(/\.c$/, ".o"),
+      ]);
     },
     TEST_TIMEOUT_MS,
   );
 });
 
 /** The message inside one record-marked TCP record; fails unless the record is exactly one fragment. */
-function recordBody(hex: string): Buffer {
-  const bytes = Buffer.from(hex, "hex");
-  expect(bytes.toString("hex")).toBe(hex); // every character was a hex digit
-  const mark = bytes.readUInt32BE(0);
-  expect(mark & 0x80000000, "last-fragment bit").not.toBe(0);
-  const length = mark & 0x7fffffff;
-  expect(length, "record mark length").toBe(bytes.length - 4);
-  expect(length % 4, "XDR is made of 4-byte units").toBe(0);
-  return bytes.subarray(4);
-}
-
 describe("labs/rpc/wire-examples.json", () => {
   it("holds a KV_CREATE call with a 20-byte AUTH_AMO credential, as one record", async () => {
     const { callHex, call } = await loadWireExamples();
@@ -127,11 +116,11 @@ describe("labs/rpc/wire-examples.json", () => {
       const source = path.join(workDir, "encode_example.c");
       await writeFile(source, encoderProgram(examples));
       const binary = path.join(workDir, "encode_example");
-      const libs = (await run(workDir, "pkg-config", ["--libs", "libtirpc"]))
+      const libs = (await runTool(workDir, "pkg-config", ["--libs", "libtirpc"]))
         .split(/\s+/)
         .filter(Boolean);
-      await run(workDir, "gcc", [...tirpcCflags, source, "kv_xdr.c", "-o", binary, ...libs]);
-      const [callHex, replyHex] = (await run(workDir, binary, [])).split("\n");
+      await runTool(workDir, "gcc", [...tirpcCflags, source, "kv_xdr.c", "-o", binary, ...libs]);
+      const [callHex, replyHex] = (await runTool(workDir, binary, [])).split("\n");
       expect(callHex).toBe(examples.callHex);
       expect(replyHex).toBe(examples.replyHex);
     },

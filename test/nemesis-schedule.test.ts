@@ -86,7 +86,7 @@ describe("drawSchedule", () => {
       opts,
     );
     const target = (s: (typeof overlapping)[number]) =>
-      "link" in s.fault ? `link:${s.fault.link}` : `node:${s.fault.node}`;
+      "link" in s.fault ? `link:${s.fault.link}` : "node" in s.fault ? `node:${s.fault.node}` : "";
     let overlaps = 0;
     for (const [i, a] of overlapping.entries()) {
       for (const b of overlapping.slice(i + 1)) {

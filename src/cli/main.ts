@@ -3,12 +3,13 @@
  * unknown); 2 bad usage, manifest or build; 3 the harness itself failed; 130 interrupted.
  */
 import { Command, InvalidArgumentError, Option } from "commander";
-import { loadLabDefinition } from "../lab/definition.ts";
+import { abortOnSignals, addGradeCommands } from "../grade/commands.ts";
+import { registerTraceCommands } from "../inspect/cli.ts";
+import { CourseFileError, loadLabDefinition } from "../lab/definition.ts";
 import { ManifestError } from "../lab/manifest.ts";
 import { runTests, UsageError } from "../lab/run-lab.ts";
 import { HARNESS_VERSION } from "../lab/version.ts";
 import { formatScenario, formatTotals } from "../report/console.ts";
-import { killTrackedGroups } from "../runtime/reaper.ts";
 
 export const EXIT = { passed: 0, failed: 1, usage: 2, harness: 3, interrupted: 130 } as const;
 
@@ -39,6 +40,7 @@ interface TestCommandOptions {
   out?: string;
   timeScale: number;
   quiet: boolean;
+  course?: string;
 }
 
 async function testCommand(
@@ -51,18 +53,7 @@ async function testCommand(
   const seeds = Array.from({ length: opts.seeds }, (_, i) => firstSeed + i);
   const outDir = opts.out ?? `dslab-out/${lab}-${timestamp()}`;
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts > 1) {
-      killTrackedGroups();
-      process.exit(EXIT.interrupted);
-    }
-    process.stderr.write(`\n${signal}: stopping after cleanup (again to quit at once)...\n`);
-    controller.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  abortOnSignals(controller);
   console.log(
     `dslab ${HARNESS_VERSION}: lab ${lab}, submission ${submission}, seed${seeds.length > 1 ? "s" : ""} ${seeds.join(", ")}, time scale ${opts.timeScale}, output ${outDir}`,
   );
@@ -72,6 +63,7 @@ async function testCommand(
     seeds,
     scenarios: opts.scenario,
     timeScale: opts.timeScale,
+    ...(opts.course ? { course: opts.course } : {}),
     outDir,
     signal: controller.signal,
     command: process.env.DSLAB_COMMAND ?? "bin/dslab",
@@ -136,6 +128,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       1,
     )
     .option("--quiet", "only results, no progress lines (also when CI=true)", false)
+    .option("--course <file>", "a course file: scenario overrides and extra scenarios")
     .action(async (lab: string, submission: string, opts: TestCommandOptions) => {
       setExit(await testCommand(lab, submission, opts));
     });
@@ -144,6 +137,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description("list a lab's scenarios and their points")
     .argument("<lab>", "the lab: rpc")
     .action(async (lab: string) => setExit(await listCommand(lab)));
+  registerTraceCommands(program, (outcome) => setExit(EXIT[outcome]));
+  addGradeCommands(program, { setExit, parseSeed, parsePositive, timestamp });
   return program;
 }
 
@@ -154,7 +149,11 @@ async function main(): Promise<void> {
       code = c;
     }).parseAsync(process.argv);
   } catch (error) {
-    if (error instanceof ManifestError || error instanceof UsageError) {
+    if (
+      error instanceof ManifestError ||
+      error instanceof UsageError ||
+      error instanceof CourseFileError
+    ) {
       console.error(`dslab: ${error.message}`);
       code = EXIT.usage;
     } else {

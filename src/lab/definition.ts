@@ -1,10 +1,27 @@
 /**
  * A lab as its folder defines it (labs/<lab>/lab.json): nodes, client links and scenarios with
- * points. The scenario files are data, so a course can read and adjust them without code.
+ * points. The scenario files are data, so a course can read and adjust them without code, and
+ * a course file (`--course course.json`) overrides scenarios by name and adds its own.
  */
 import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { NemesisPlan } from "../nemesis/plan.ts";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { NEMESIS_PLAN_SCHEMA, type NemesisPlan } from "../nemesis/plan.ts";
+
+/** Gradescope's visibility levels: who sees a scenario's result, and when. */
+export const VISIBILITIES = ["visible", "hidden", "after_due_date", "after_published"] as const;
+export type Visibility = (typeof VISIBILITIES)[number];
+
+/** A scenario graded on several seeds, and the rule that turns the runs into one verdict. */
+export interface RepeatRule {
+  /** Runs on seed, seed+1, ..., seed+runs-1. */
+  runs: number;
+  /** "all" (default): every run must pass; "pass-rate": at least minPassRate of them. */
+  rule?: "all" | "pass-rate";
+  /** For "pass-rate": the share of runs, in (0, 1], that must pass. */
+  minPassRate?: number;
+}
 
 export interface ScenarioDefinition {
   name: string;
@@ -19,6 +36,21 @@ export interface ScenarioDefinition {
   nemesis?: NemesisPlan;
   /** Every call must succeed (a clean network). */
   expectAllOk?: boolean;
+  /** Nodes for this scenario when not the lab's (lab 2 runs 3 and 5). */
+  nodes?: string[];
+  /** Lab-specific parameters recorded in the trace header for the checkers (bounds...). */
+  params?: Record<string, unknown>;
+  /** Who sees the result (default "visible"); see docs/autograder.md. */
+  visibility?: Visibility;
+  /** Run on several seeds (default one run). */
+  repeat?: RepeatRule;
+  /** Labels for the grade report (Gradescope's test tags). */
+  tags?: string[];
+  /**
+   * One run's wall time in ms, for the grade time budget. Default: the workload or nemesis
+   * duration times the time scale, plus start-up. Probes give theirs (they hardly scale).
+   */
+  estimatedMs?: number;
 }
 
 export interface LabDefinition {
@@ -35,7 +67,17 @@ export function labDirectory(lab: string): string {
   return fileURLToPath(new URL(`../../labs/${lab}/`, import.meta.url));
 }
 
-export async function loadLabDefinition(lab: string): Promise<LabDefinition> {
+/**
+ * The lab's definition, adjusted by a course file when one is given (see applyCourse). The
+ * course file is validated before use; its errors name the file and the field.
+ */
+export async function loadLabDefinition(lab: string, coursePath?: string): Promise<LabDefinition> {
+  const definition = await loadBareLabDefinition(lab);
+  if (coursePath === undefined) return definition;
+  return applyCourse(definition, await loadCourseFile(coursePath), resolve(coursePath));
+}
+
+async function loadBareLabDefinition(lab: string): Promise<LabDefinition> {
   const path = `${labDirectory(lab)}lab.json`;
   let text: string;
   try {
@@ -64,4 +106,196 @@ export function selectScenarios(definition: LabDefinition, wanted: string[]): Sc
     }
     return found;
   });
+}
+
+/** What a course file may change in one of the lab's scenarios. */
+export type ScenarioOverride = Partial<
+  Pick<
+    ScenarioDefinition,
+    | "title"
+    | "description"
+    | "points"
+    | "visibility"
+    | "repeat"
+    | "tags"
+    | "workload"
+    | "nemesis"
+    | "expectAllOk"
+    | "estimatedMs"
+  >
+>;
+
+/** A course's adjustments to a lab, kept outside dslab (docs/autograder.md). */
+export interface CourseFile {
+  lab: string;
+  /** By scenario name: the fields to replace (workload is merged key by key). */
+  overrides?: Record<string, ScenarioOverride>;
+  /** Scenarios of the course's own, run after the lab's. */
+  extraScenarios?: ScenarioDefinition[];
+}
+
+/** A course file that cannot be used: every problem names the file and the field. */
+export class CourseFileError extends Error {
+  constructor(file: string, problems: string[]) {
+    super(
+      `${file}: ${problems.length === 1 ? problems[0] : `\n${problems.map((p) => `  - ${p}`).join("\n")}`}\nThe format is in docs/autograder.md (example: integrations/course-example.json).`,
+    );
+    this.name = "CourseFileError";
+  }
+}
+
+const repeatSchema = {
+  type: "object",
+  required: ["runs"],
+  additionalProperties: false,
+  properties: {
+    runs: { type: "integer", minimum: 1, maximum: 1000 },
+    rule: { enum: ["all", "pass-rate"] },
+    minPassRate: { type: "number", exclusiveMinimum: 0, maximum: 1 },
+  },
+} as const;
+
+const overridableProperties = {
+  title: { type: "string", minLength: 1 },
+  description: { type: "string" },
+  points: { type: "number", minimum: 0 },
+  visibility: { enum: VISIBILITIES },
+  repeat: repeatSchema,
+  tags: { type: "array", items: { type: "string" } },
+  workload: { type: "object", additionalProperties: { type: "number" } },
+  nemesis: NEMESIS_PLAN_SCHEMA,
+  expectAllOk: { type: "boolean" },
+  estimatedMs: { type: "integer", minimum: 0 },
+} as const;
+
+/** JSON Schema (draft-07) of a course file. */
+export const COURSE_FILE_SCHEMA = {
+  type: "object",
+  required: ["lab"],
+  additionalProperties: false,
+  properties: {
+    $schema: { type: "string" },
+    lab: { type: "string", minLength: 1 },
+    overrides: {
+      type: "object",
+      additionalProperties: {
+        type: "object",
+        additionalProperties: false,
+        properties: overridableProperties,
+      },
+    },
+    extraScenarios: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["name", "title", "description", "points"],
+        additionalProperties: false,
+        properties: {
+          ...overridableProperties,
+          name: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*$" },
+          probe: { type: "string", minLength: 1 },
+        },
+      },
+    },
+  },
+} as const;
+
+let courseValidator: ValidateFunction | undefined;
+
+async function loadCourseFile(path: string): Promise<CourseFile> {
+  const file = resolve(path);
+  let data: unknown;
+  try {
+    data = JSON.parse(await readFile(file, "utf8"));
+  } catch (error) {
+    throw new CourseFileError(file, [
+      `cannot be read as JSON (${error instanceof Error ? error.message : String(error)})`,
+    ]);
+  }
+  courseValidator ??= new Ajv({ allErrors: true }).compile(COURSE_FILE_SCHEMA);
+  if (!courseValidator(data)) {
+    throw new CourseFileError(file, describeCourseErrors(courseValidator.errors ?? []));
+  }
+  return data as CourseFile;
+}
+
+/** One line per field: "/overrides/memory/visibility must be one of: visible, hidden, ...". */
+function describeCourseErrors(errors: ErrorObject[]): string[] {
+  const lines = new Set<string>();
+  for (const error of errors) {
+    // The nemesis plan's oneOf repeats each problem once per fault kind; its own line says enough.
+    if (error.keyword === "oneOf") continue;
+    const at = error.instancePath === "" ? "the file" : error.instancePath;
+    if (error.keyword === "additionalProperties") {
+      const field = String(error.params.additionalProperty);
+      lines.add(`${at} has an unknown field "${field}": remove it or fix its spelling`);
+    } else if (error.keyword === "enum") {
+      const allowed = (error.params.allowedValues as unknown[]).map(String).join(", ");
+      lines.add(`${at} must be one of: ${allowed}`);
+    } else {
+      lines.add(`${at} ${error.message ?? "is invalid"}`);
+    }
+  }
+  return [...lines];
+}
+
+/**
+ * The lab with a course's changes: overridden fields replace the lab's (workload merges key by
+ * key), extra scenarios follow the lab's. Unknown override names and clashing extra names are
+ * errors, so a typo never silently grades the wrong thing.
+ */
+export function applyCourse(
+  definition: LabDefinition,
+  course: CourseFile,
+  file = "course file",
+): LabDefinition {
+  const problems: string[] = [];
+  if (course.lab !== definition.lab) {
+    problems.push(`/lab is "${course.lab}", but this is lab "${definition.lab}"`);
+  }
+  const known = definition.scenarios.map((scenario) => scenario.name);
+  for (const name of Object.keys(course.overrides ?? {})) {
+    if (!known.includes(name)) {
+      problems.push(
+        `/overrides/${name}: lab ${definition.lab} has no scenario "${name}"; its scenarios: ${known.join(", ")}`,
+      );
+    }
+  }
+  const repeats: Array<[string, RepeatRule | undefined]> = [
+    ...Object.entries(course.overrides ?? {}).map(
+      ([name, override]): [string, RepeatRule | undefined] => [
+        `/overrides/${name}/repeat`,
+        override.repeat,
+      ],
+    ),
+    ...(course.extraScenarios ?? []).map((extra, index): [string, RepeatRule | undefined] => [
+      `/extraScenarios/${index}/repeat`,
+      extra.repeat,
+    ]),
+  ];
+  for (const [at, repeat] of repeats) {
+    if (repeat?.rule === "pass-rate" && repeat.minPassRate === undefined) {
+      problems.push(`${at}: the rule "pass-rate" needs "minPassRate" (e.g. 0.8)`);
+    }
+  }
+  const extraNames = new Set<string>();
+  (course.extraScenarios ?? []).forEach((extra, index) => {
+    if (known.includes(extra.name) || extraNames.has(extra.name)) {
+      problems.push(
+        `/extraScenarios/${index}/name: "${extra.name}" is already a scenario; override it under /overrides/${extra.name} instead`,
+      );
+    }
+    extraNames.add(extra.name);
+  });
+  if (problems.length > 0) throw new CourseFileError(file, problems);
+  const scenarios = definition.scenarios.map((scenario) => {
+    const override = course.overrides?.[scenario.name];
+    if (!override) return scenario;
+    const workload =
+      override.workload || scenario.workload
+        ? { ...scenario.workload, ...override.workload }
+        : undefined;
+    return { ...scenario, ...override, ...(workload ? { workload } : {}) };
+  });
+  return { ...definition, scenarios: [...scenarios, ...(course.extraScenarios ?? [])] };
 }

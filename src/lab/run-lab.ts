@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { buildSubmission } from "./build.ts";
-import { loadLabDefinition, selectScenarios } from "./definition.ts";
+import { loadLabDefinition, type ScenarioDefinition, selectScenarios } from "./definition.ts";
 import { loadManifest } from "./manifest.ts";
 import { labDriver } from "./registry.ts";
 import { runScenario, type ScenarioResult } from "./run-scenario.ts";
@@ -25,6 +25,12 @@ export interface TestOptions {
   onResult: (result: ScenarioResult) => void;
   /** How the user invoked dslab, for reproduce commands (e.g. "bin/dslab"). */
   command: string;
+  /** A course file adjusting the lab (see loadLabDefinition); reproduce commands pass it on. */
+  course?: string;
+  /** Exactly these runs, in this order, instead of every seed × every selected scenario. */
+  runs?: Array<{ scenario: string; seed: number }>;
+  /** Asked right before each run (after the build); false skips it: it stays in notRun. */
+  shouldStart?: (run: { scenario: ScenarioDefinition; seed: number }) => boolean;
 }
 
 export interface TestSummary {
@@ -55,14 +61,18 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
       `${join(options.submission, "dslab.json")} says "lab": "${manifest.lab}", but you asked to test lab "${options.lab}"; run dslab test ${manifest.lab} ${options.submission} or fix the manifest`,
     );
   }
-  const definition = await loadLabDefinition(options.lab);
+  const definition = await loadLabDefinition(options.lab, options.course);
   const driver = labDriver(options.lab);
-  const scenarios = selectScenarios(definition, options.scenarios);
   const outDir = resolve(options.outDir);
   await mkdir(outDir, { recursive: true });
-  const planned = options.seeds.flatMap((seed) =>
-    scenarios.map((scenario) => ({ scenario, seed })),
-  );
+  const planned = options.runs
+    ? options.runs.map(({ scenario, seed }) => {
+        const [found] = selectScenarios(definition, [scenario]);
+        return { scenario: found as ScenarioDefinition, seed };
+      })
+    : options.seeds.flatMap((seed) =>
+        selectScenarios(definition, options.scenarios).map((scenario) => ({ scenario, seed })),
+      );
   const summary: TestSummary = {
     lab: options.lab,
     submission,
@@ -98,6 +108,7 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
 
   for (const { scenario, seed } of planned) {
     if (options.signal.aborted) break;
+    if (options.shouldStart && !options.shouldStart({ scenario, seed })) continue;
     options.log(`running ${scenario.name} (seed ${seed})...`);
     const reproduce = [
       options.command,
@@ -108,6 +119,7 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
       scenario.name,
       "--seed",
       String(seed),
+      ...(options.course ? ["--course", quoteArg(options.course)] : []),
       ...(options.timeScale !== 1 ? ["--time-scale", String(options.timeScale)] : []),
     ].join(" ");
     const result = await runScenario({

@@ -13,6 +13,7 @@ import { describeFault } from "../net/describe-fault.ts";
 import { FaultNetwork } from "../net/fault-network.ts";
 import { freePort } from "../net/free-port.ts";
 import { startToxiproxyServer, type ToxiproxyServer } from "../net/toxiproxy-server.ts";
+import { writeTraceHtml } from "../report/html/index.ts";
 import { ProcessRuntime } from "../runtime/process-runtime.ts";
 import type { NodeRuntime, NodeSpec } from "../runtime/types.ts";
 import { startClock } from "../trace/clock.ts";
@@ -59,6 +60,8 @@ export interface DriverContext {
   endpoint: (client: string, node: string) => Endpoint;
   /** Resolves after the schedule ended and the final heal completed (at once if no faults). */
   nemesisDone: Promise<void>;
+  /** Calls `observer` with every event recorded from now on; returns the unsubscribe. */
+  observe: (observer: (event: TraceEvent) => void) => () => void;
 }
 
 export interface ScenarioRunRequest {
@@ -89,6 +92,8 @@ export interface ScenarioResult {
   checks: CheckResult[];
   /** The harness's own trouble (Toxiproxy would not start...), not the submission's. */
   harnessError?: string;
+  /** trace.html could not be written; the run and its verdict stand. */
+  viewerError?: string;
   interrupted: boolean;
   faults: number;
   /** The schedule as planned, one phrase per fault ("at 300 ms for 500 ms: blackhole ..."). */
@@ -101,20 +106,53 @@ export function scheduleFor(
 ): ScheduledFault[] {
   const { definition, scenario, seed, timeScale } = request;
   if (!scenario.nemesis) return [];
-  const links = definition.clients.flatMap((client) =>
-    definition.nodes.map((node) => linkName(client, node)),
-  );
-  return drawSchedule(seed, scenario.nemesis, { timeScale, links, nodes: definition.nodes });
+  const nodes = scenarioNodes(definition, scenario);
+  const links = labLinks({ clients: definition.clients, nodes }).map((link) => link.name);
+  return drawSchedule(seed, scenario.nemesis, { timeScale, links, nodes });
 }
 
-export function linkName(client: string, node: string): string {
-  return `${client}-${node}`;
+/** A scenario may run the lab with another number of nodes (lab 2: 3 or 5). */
+export function scenarioNodes(definition: LabDefinition, scenario: ScenarioDefinition): string[] {
+  return scenario.nodes ?? definition.nodes;
+}
+
+export function linkName(from: string, to: string): string {
+  return `${from}-${to}`;
+}
+
+/** A proxied link: who dials (a client or a node) and which node's port it reaches. */
+interface LabLink {
+  name: string;
+  from: string;
+  to: string;
+  port: "client" | "peer";
+}
+
+/**
+ * One proxy per client-to-node link and, where a lab has several nodes, one per ordered node
+ * pair (it carries the connections `from` opens to `to`'s peer port), in a fixed order.
+ */
+export function labLinks(definition: Pick<LabDefinition, "clients" | "nodes">): LabLink[] {
+  const { clients, nodes } = definition;
+  const toClients = clients.flatMap((client) =>
+    nodes.map(
+      (node): LabLink => ({ name: linkName(client, node), from: client, to: node, port: "client" }),
+    ),
+  );
+  if (nodes.length < 2) return toClients;
+  const toPeers = nodes.flatMap((from) =>
+    nodes
+      .filter((to) => to !== from)
+      .map((to): LabLink => ({ name: linkName(from, to), from, to, port: "peer" })),
+  );
+  return [...toClients, ...toPeers];
 }
 
 export async function runScenario(request: ScenarioRunRequest): Promise<ScenarioResult> {
   const { driver, definition, scenario, seed, timeScale, runDir, signal } = request;
   const now = startClock();
   const schedule = scheduleFor(request);
+  const nodes = scenarioNodes(definition, scenario);
   await rm(runDir, { recursive: true, force: true });
   await mkdir(runDir, { recursive: true });
   const tracePath = join(runDir, "trace.jsonl");
@@ -131,19 +169,29 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
     submission: { path: request.submissionPath, manifest: request.manifest },
     runtime: "process",
     timeScale,
-    nodes: definition.nodes,
+    nodes,
     schedule,
     reproduce: request.reproduce,
     params: {
       ...definition.workloadDefaults,
       ...scenario.workload,
       ...(scenario.probe ? { probe: scenario.probe } : {}),
+      ...scaleDurations(scenario.params ?? {}, timeScale),
       expectAllOk: scenario.expectAllOk === true,
       // The progress checker itself leaves out calls that overlap a fault or a node outage.
       cleanFromMs: 0,
     },
   });
-  const emit = (event: TraceEvent) => writer.emit(event);
+  // Drivers (and reactive nemeses) watch the run as it is recorded.
+  const observers = new Set<(event: TraceEvent) => void>();
+  const emit = (event: TraceEvent) => {
+    writer.emit(event);
+    for (const observer of observers) observer(event);
+  };
+  const observe = (observer: (event: TraceEvent) => void) => {
+    observers.add(observer);
+    return () => observers.delete(observer);
+  };
   const local = new AbortController();
   const onAbort = () => local.abort();
   signal.addEventListener("abort", onAbort);
@@ -162,18 +210,19 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
       timeScale: Math.max(1, timeScale),
       onFatal: () => local.abort(),
     });
-    const specs = await nodeSpecs(request);
+    const ports = await nodePorts(nodes);
+    // Proxies first: every node's DSLAB_PEERS names its peers' proxies.
+    const endpoints = new Map<string, Endpoint>();
+    for (const link of labLinks({ clients: definition.clients, nodes })) {
+      const target = ports.get(link.to);
+      const upstream = link.port === "client" ? target?.port : target?.peerPort;
+      const listen = await network.addLink(link.name, `127.0.0.1:${upstream}`);
+      const [host, port] = splitHostPort(listen);
+      endpoints.set(link.name, { link: link.name, host, port });
+    }
+    const specs = nodeSpecs(request, nodes, ports, endpoints);
     const starts = await Promise.all(specs.map((spec) => (runtime as ProcessRuntime).start(spec)));
     if (starts.every((start) => start.ok)) {
-      const endpoints = new Map<string, Endpoint>();
-      for (const spec of specs) {
-        for (const client of definition.clients) {
-          const link = linkName(client, spec.id);
-          const listen = await network.addLink(link, `127.0.0.1:${spec.port}`);
-          const [host, port] = splitHostPort(listen);
-          endpoints.set(link, { link, host, port });
-        }
-      }
       const nemesisDone = runSchedule(schedule, {
         network,
         runtime,
@@ -199,6 +248,7 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
         signal: local.signal,
         runtime,
         nemesisDone,
+        observe,
         endpoint: (client, node) => {
           const found = endpoints.get(linkName(client, node));
           if (!found) throw new Error(`no link ${linkName(client, node)} in this lab`);
@@ -226,29 +276,74 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
   emit(end);
   writer.close();
   const checks = runCheckers(driver.checkers, writer.trace);
+  // The HTML view is a convenience: its failure is recorded, never the run's.
+  const viewerError = await writeTraceHtml(writer.trace, checks, join(runDir, "trace.html")).then(
+    () => undefined,
+    (error: unknown) => `trace.html not written: ${error instanceof Error ? error.message : error}`,
+  );
   const result = summarize(request, writer.trace, checks, {
     durationMs: Math.round(performance.now() - started),
     tracePath,
     interrupted,
     ...(harnessError ? { harnessError } : {}),
+    ...(viewerError ? { viewerError } : {}),
   });
   await writeFile(join(runDir, "result.json"), `${JSON.stringify(result, null, 2)}\n`);
   return result;
 }
 
-async function nodeSpecs(request: ScenarioRunRequest): Promise<NodeSpec[]> {
-  const argv = resolveRunArgv(request.manifest, request.buildDir);
-  return Promise.all(
-    request.definition.nodes.map(async (id) => ({
+async function nodePorts(
+  nodes: string[],
+): Promise<Map<string, { port: number; peerPort?: number }>> {
+  const ports = new Map<string, { port: number; peerPort?: number }>();
+  for (const id of nodes) {
+    ports.set(
       id,
-      argv,
-      cwd: request.buildDir,
-      env: {},
-      port: await freePort(),
-      peers: [],
-      dataDir: join(request.runDir, "data", id),
-      tmpDir: join(request.runDir, "tmp", id),
-    })),
+      nodes.length > 1
+        ? { port: await freePort(), peerPort: await freePort() }
+        : { port: await freePort() },
+    );
+  }
+  return ports;
+}
+
+function nodeSpecs(
+  request: ScenarioRunRequest,
+  nodes: string[],
+  ports: Map<string, { port: number; peerPort?: number }>,
+  endpoints: Map<string, Endpoint>,
+): NodeSpec[] {
+  const argv = resolveRunArgv(request.manifest, request.buildDir);
+  return nodes.map((id) => ({
+    id,
+    argv,
+    cwd: request.buildDir,
+    env: {},
+    ...(ports.get(id) ?? { port: 0 }),
+    peers: nodes
+      .filter((peer) => peer !== id)
+      .map((peer) => {
+        const proxy = endpoints.get(linkName(id, peer));
+        return { id: peer, host: proxy?.host ?? "127.0.0.1", port: proxy?.port ?? 0 };
+      }),
+    dataDir: join(request.runDir, "data", id),
+    tmpDir: join(request.runDir, "tmp", id),
+  }));
+}
+
+/** Every number whose key ends in "Ms" is a duration and scales with the run (nested too). */
+export function scaleDurations(
+  params: Record<string, unknown>,
+  timeScale: number,
+): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(params).map(([key, value]) => {
+      if (typeof value === "number" && key.endsWith("Ms"))
+        return [key, Math.round(value * timeScale)];
+      if (value && typeof value === "object" && !Array.isArray(value))
+        return [key, scaleDurations(value as Record<string, unknown>, timeScale)];
+      return [key, value];
+    }),
   );
 }
 
@@ -273,17 +368,29 @@ export function runCheckers(checkers: NamedChecker[], trace: Trace): CheckResult
   });
 }
 
+/** A run's verdict from its checks; `dslab check` judges a recorded trace the same way. */
+export function scenarioVerdict(
+  checks: CheckResult[],
+  run: { harnessError?: string; interrupted: boolean },
+): ScenarioVerdict {
+  let verdict: ScenarioVerdict = "pass";
+  if (checks.some((check) => check.verdict === "unknown")) verdict = "unknown";
+  if (checks.some((check) => check.verdict === "fail")) verdict = "fail";
+  if (run.harnessError) verdict = "error"; // our failure: no verdict on the submission
+  if (run.interrupted && verdict === "pass") verdict = "unknown";
+  return verdict;
+}
+
 function summarize(
   request: ScenarioRunRequest,
   trace: Trace,
   checks: CheckResult[],
-  extra: Pick<ScenarioResult, "durationMs" | "tracePath" | "interrupted" | "harnessError">,
+  extra: Pick<
+    ScenarioResult,
+    "durationMs" | "tracePath" | "interrupted" | "harnessError" | "viewerError"
+  >,
 ): ScenarioResult {
-  let verdict: ScenarioVerdict = "pass";
-  if (checks.some((check) => check.verdict === "unknown")) verdict = "unknown";
-  if (checks.some((check) => check.verdict === "fail")) verdict = "fail";
-  if (extra.harnessError) verdict = "error"; // our failure: no verdict on the submission
-  if (extra.interrupted && verdict === "pass") verdict = "unknown";
+  const verdict = scenarioVerdict(checks, extra);
   return {
     scenario: request.scenario.name,
     seed: request.seed,

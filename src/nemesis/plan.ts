@@ -32,6 +32,37 @@ interface NodeChoice extends ChoiceBase {
   nodes?: string[];
 }
 
+/**
+ * How a partition is drawn over its nodes (Jepsen's grudges): isolate-one cuts a random node
+ * off, isolate-each cuts off the first node, then the second..., minority a random minority,
+ * halves floor/ceil, bridge two halves and one node that reaches both, majorities-ring lets
+ * each node see a different majority (4+ nodes), one-way a node that receives but cannot
+ * send, client-cut a client cut off from a random minority.
+ */
+export type PartitionShape =
+  | "isolate-one"
+  | "isolate-each"
+  | "minority"
+  | "halves"
+  | "bridge"
+  | "majorities-ring"
+  | "one-way"
+  | "client-cut";
+
+export const PARTITION_SHAPES: readonly PartitionShape[] = [
+  "isolate-one",
+  "isolate-each",
+  "minority",
+  "halves",
+  "bridge",
+  "majorities-ring",
+  "one-way",
+  "client-cut",
+];
+
+/** How many nodes a group fault takes: a minority is 1 to floor((n-1)/2) of its n nodes. */
+export type GroupCount = "one" | "minority" | "all";
+
 export type FaultChoice =
   | (LinkChoice & { kind: "latency"; latencyMs: Range; jitterMs: Range })
   | (LinkChoice & { kind: "blackhole" })
@@ -41,7 +72,32 @@ export type FaultChoice =
   | (LinkChoice & { kind: "bandwidth"; rateKBps: Range })
   | (ChoiceBase & { kind: "link-down"; links?: string[] })
   | (NodeChoice & { kind: "crash" })
-  | (NodeChoice & { kind: "pause" });
+  | (NodeChoice & { kind: "pause" })
+  /** `nodes`: the nodes the partition is drawn over (the others keep every link). */
+  | (NodeChoice & { kind: "partition"; shapes: PartitionShape[] })
+  /** `nodes`: the nodes it is drawn from; count default "minority". */
+  | (NodeChoice & { kind: "crash-group" | "pause-group"; count?: GroupCount });
+
+/** A time (unscaled) in which no fault starts or is active. */
+export interface StablePeriod {
+  atMs: number;
+  durationMs: number;
+}
+
+/**
+ * A fault that answers the run's events. isolate-decider-crash-minority: when a node prints a
+ * decision, cut it off from every other node for durationMs, and at once crash a random
+ * minority of the other nodes for restartAfterMs (default half the isolation), so they come
+ * back while it is still cut off. Fires for the first `times` decisions that find the
+ * nemesis idle (no fault active or due within durationMs.max, no stable period).
+ */
+export interface Reaction {
+  on: "decide";
+  times: number;
+  do: "isolate-decider-crash-minority";
+  durationMs: Range;
+  restartAfterMs?: Range;
+}
 
 export interface NemesisPlan {
   /** Length of the faulty part of the run. */
@@ -61,6 +117,10 @@ export interface NemesisPlan {
   overlap: boolean;
   /** Without overlap: healthy time between one fault's end and the next one's start. */
   minStableMs: number;
+  /** Left free of faults and recorded in the schedule as {kind: "stable"} entries. */
+  stablePeriods?: StablePeriod[];
+  /** Reactive faults; faults may then be empty. */
+  reactions?: Reaction[];
 }
 
 const range = {
@@ -77,6 +137,8 @@ const linkBase = {
   links: names,
   direction: { enum: ["upstream", "downstream", "either"] },
 };
+
+const groupChoice = { ...base, nodes: names, count: { enum: ["one", "minority", "all"] } };
 
 function choice(kind: string, properties: Record<string, unknown>, required: string[] = []) {
   return {
@@ -121,7 +183,45 @@ export const NEMESIS_PLAN_SCHEMA = {
           choice("link-down", { ...base, links: names }),
           choice("crash", { ...base, nodes: names }),
           choice("pause", { ...base, nodes: names }),
+          choice(
+            "partition",
+            {
+              ...base,
+              nodes: names,
+              shapes: { type: "array", items: { enum: PARTITION_SHAPES }, minItems: 1 },
+            },
+            ["shapes"],
+          ),
+          choice("crash-group", groupChoice),
+          choice("pause-group", groupChoice),
         ],
+      },
+    },
+    stablePeriods: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["atMs", "durationMs"],
+        additionalProperties: false,
+        properties: {
+          atMs: { type: "integer", minimum: 0 },
+          durationMs: { type: "integer", minimum: 1 },
+        },
+      },
+    },
+    reactions: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["on", "times", "do", "durationMs"],
+        additionalProperties: false,
+        properties: {
+          on: { const: "decide" },
+          times: { type: "integer", minimum: 1 },
+          do: { const: "isolate-decider-crash-minority" },
+          durationMs: range,
+          restartAfterMs: range,
+        },
       },
     },
   },

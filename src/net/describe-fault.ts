@@ -21,5 +21,56 @@ export function describeFault(fault: Fault): string {
       return `crash ${fault.node}, restart after ${fault.restartAfterMs} ms`;
     case "pause":
       return `pause ${fault.node}`;
+    case "partition":
+      return `partition ${fault.name}: ${describeCuts(fault.cuts)}`;
+    case "crash-group":
+      return `crash ${fault.nodes.join(", ")} together, restart after ${fault.restartAfterMs} ms`;
+    case "pause-group":
+      return `pause ${fault.nodes.join(", ")} together`;
+    case "stable":
+      return "stable period (no fault)";
   }
+}
+
+/**
+ * Cuts made both ways that split their nodes into groups read "{n1,n2} | {n3}"; other
+ * two-way cuts "n1 x n3"; one-way cuts "n1 -/-> {n2,n3}".
+ */
+function describeCuts(cuts: ReadonlyArray<readonly [string, string]>): string {
+  const cut = new Set(cuts.map(([from, to]) => `${from}>${to}`));
+  const isCut = (a: string, b: string) => cut.has(`${a}>${b}`);
+  const twoWay = cuts.filter(([a, b]) => isCut(b, a));
+  const oneWay = cuts.filter(([a, b]) => !isCut(b, a));
+  const parts: string[] = [];
+  if (twoWay.length > 0) parts.push(describeTwoWay(twoWay, isCut));
+  const senders = [...new Set(oneWay.map(([from]) => from))];
+  for (const from of senders) {
+    const to = oneWay.filter(([a]) => a === from).map(([, b]) => b);
+    parts.push(`${from} -/-> {${to.join(",")}}`);
+  }
+  return parts.join("; ") || "nothing cut";
+}
+
+function describeTwoWay(
+  cuts: ReadonlyArray<readonly [string, string]>,
+  isCut: (a: string, b: string) => boolean,
+): string {
+  const members = [...new Set(cuts.flat())].sort((a, b) =>
+    a.localeCompare(b, "en", { numeric: true }),
+  );
+  // Groups: members that reach each other; valid when everything across groups is cut.
+  const groups: string[][] = [];
+  for (const m of members) {
+    const group = groups.find((g) => g.every((other) => !isCut(m, other)));
+    if (group) group.push(m);
+    else groups.push([m]);
+  }
+  const clean = groups.every((g, i) =>
+    groups.every((h, j) => i === j || g.every((a) => h.every((b) => isCut(a, b)))),
+  );
+  if (clean) return groups.map((g) => `{${g.join(",")}}`).join(" | ");
+  return cuts
+    .filter(([a, b]) => members.indexOf(a) < members.indexOf(b))
+    .map(([a, b]) => `${a} x ${b}`)
+    .join(", ");
 }

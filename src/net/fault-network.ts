@@ -23,6 +23,8 @@ export interface LinkFaultTarget {
   remove(applied: AppliedFault): Promise<void>;
   /** Every toxic removed and every proxy enabled. */
   healAll(): Promise<void>;
+  /** Every link's name (a partition blackholes the links its cuts cross). */
+  links(): string[];
 }
 
 export function isLinkFault(fault: Fault): fault is LinkFault {

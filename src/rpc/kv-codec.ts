@@ -11,13 +11,12 @@ import {
   type ReplyOutcome,
 } from "./kv-types.ts";
 import type { RpcReply } from "./message.ts";
+import { outcomeOf } from "./outcome.ts";
 import { XdrReader, XdrWriter } from "./xdr.ts";
 
 /** `string key<512>` in kvpair; other strings (longstring) are unbounded. */
 export const KV_MAX_KEY_BYTES = 512;
 export const AMO_CRED_BYTES = 20;
-/** How much of a malformed result a ReplyOutcome quotes, so a huge bad reply stays a small event. */
-export const MALFORMED_HEX_MAX_BYTES = 256;
 
 export function encodeKvArgs(call: KvCall): Buffer {
   const writer = new XdrWriter();
@@ -104,42 +103,7 @@ export function encodeAmoCred(cred: {
   return new XdrWriter().uhyper(cred.clientId).uhyper(cred.cookie).uint(cred.ackedXid).toBuffer();
 }
 
-function hexPreview(bytes: Uint8Array): string {
-  const hex = Buffer.from(bytes.subarray(0, MALFORMED_HEX_MAX_BYTES)).toString("hex");
-  return bytes.length > MALFORMED_HEX_MAX_BYTES ? `${hex}...` : hex;
-}
-
-/** A "malformed" outcome quoting the bad bytes: a record that is no REPLY, or bad SUCCESS results. */
-export function malformedOutcome(error: string, record: Uint8Array): ReplyOutcome {
-  return { kind: "malformed", reason: error, hex: hexPreview(record) };
-}
-
 /** What a decoded reply to a call of `proc` says, in the contract's terms. */
 export function replyOutcome(proc: KvProcName, reply: RpcReply): ReplyOutcome {
-  if (reply.replyStat === "MSG_DENIED") {
-    const rejected = reply.rejected;
-    return rejected.stat === "RPC_MISMATCH"
-      ? { kind: "rpc-mismatch", low: rejected.low, high: rejected.high }
-      : { kind: "auth-error", stat: rejected.authStat };
-  }
-  const verifierFlavor = reply.verf.flavor;
-  const accepted = reply.accepted;
-  switch (accepted.stat) {
-    case "SUCCESS":
-      try {
-        return { kind: "success", result: decodeKvResult(proc, accepted.results), verifierFlavor };
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        return malformedOutcome(reason, accepted.results);
-      }
-    case "PROG_MISMATCH":
-      return {
-        kind: "accepted-error",
-        stat: accepted.stat,
-        verifierFlavor,
-        mismatch: { low: accepted.low, high: accepted.high },
-      };
-    default:
-      return { kind: "accepted-error", stat: accepted.stat, verifierFlavor };
-  }
+  return outcomeOf(reply, (results) => decodeKvResult(proc, results));
 }

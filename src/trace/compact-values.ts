@@ -5,7 +5,7 @@
  * only compare values, judge the compacted trace exactly as they would the full one.
  */
 import { createHash } from "node:crypto";
-import type { KvCall, ReplyOutcome } from "../rpc/kv-types.ts";
+import type { LabCall, ReplyOutcome } from "../rpc/kv-types.ts";
 
 export const LONG_VALUE_CHARS = 1024;
 
@@ -15,7 +15,7 @@ export function compactValue(value: string): string {
   return `<${value.length} bytes, sha256 ${digest}>`;
 }
 
-export function compactCall(call: KvCall): KvCall {
+export function compactCall(call: LabCall): LabCall {
   return "val" in call ? { ...call, val: compactValue(call.val) } : call;
 }
 

@@ -30,7 +30,14 @@ export type Fault =
   | { kind: "bandwidth"; link: string; direction: Direction; rateKBps: number }
   | { kind: "link-down"; link: string }
   | { kind: "crash"; node: NodeId; restartAfterMs: number }
-  | { kind: "pause"; node: NodeId };
+  | { kind: "pause"; node: NodeId }
+  /** Lab 2: each cut [from, to] drops every byte from sends towards to (nodes or clients). */
+  | { kind: "partition"; name: string; cuts: Array<[string, string]> }
+  /** Lab 2: several nodes killed at once, restarted together. */
+  | { kind: "crash-group"; nodes: NodeId[]; restartAfterMs: number }
+  | { kind: "pause-group"; nodes: NodeId[] }
+  /** Not a fault: a stable period that the schedule leaves free (availability is graded). */
+  | { kind: "stable" };
 
 /** Toxiproxy's stream names: upstream is client-to-server, downstream server-to-client. */
 export type Direction = "upstream" | "downstream";
@@ -146,6 +153,25 @@ export interface NemesisEvent {
   t: number;
   id: number;
   fault: Fault;
+  /** For a reactive fault (not in header.schedule): the event it answered. */
+  trigger?: NemesisTrigger;
+}
+
+/** What made the nemesis react: the `firing`-th firing of plan reaction `reaction`. */
+export interface NemesisTrigger {
+  reaction: number;
+  firing: number;
+  event: "decide";
+  node: NodeId;
+  slot?: number;
+  /** The triggering event's t. */
+  t: number;
+}
+
+/** The final heal completed: no link fault, no paused node, every crashed node restarted. */
+export interface NemesisHealEvent {
+  type: "nemesis.heal";
+  t: number;
 }
 
 /** A client operation, Jepsen style: invoke, then ok / fail / info (indeterminate). */
@@ -154,6 +180,8 @@ export interface OpInvokeEvent {
   t: number;
   op: number;
   client: string;
+  /** The node the client addressed (labs with several nodes). */
+  node?: NodeId;
   call: LabCall;
 }
 export interface OpOkEvent {
@@ -259,6 +287,7 @@ export type TraceEvent =
   | NodeOutputEvent
   | NodeMemoryEvent
   | NemesisEvent
+  | NemesisHealEvent
   | OpInvokeEvent
   | OpOkEvent
   | OpFailEvent

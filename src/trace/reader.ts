@@ -17,8 +17,13 @@ export function parseTrace(text: string, source = "trace"): Trace {
   const lines = text.split("\n");
   if (lines.at(-1) === "") lines.pop();
   if (lines.length === 0) throw new TraceReadError(`${source} is empty: not a dslab trace`);
-  const header = parseLine(lines[0] ?? "", 1, source) as Partial<TraceHeader>;
-  if (header.type !== "header" || header.format !== TRACE_FORMAT) {
+  let header: Partial<TraceHeader> | null;
+  try {
+    header = JSON.parse(lines[0] ?? "") as Partial<TraceHeader> | null;
+  } catch {
+    throw new TraceReadError(`${source} is not a dslab trace: its line 1 is not JSON`);
+  }
+  if (header?.type !== "header" || header.format !== TRACE_FORMAT) {
     throw new TraceReadError(
       `${source}: line 1 is not a dslab trace header (expected "format":"${TRACE_FORMAT}")`,
     );
@@ -40,14 +45,6 @@ export function parseTrace(text: string, source = "trace"): Trace {
     }
   }
   return { header: header as TraceHeader, events };
-}
-
-function parseLine(raw: string, lineNumber: number, source: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch (error) {
-    throw new TraceReadError(`${source}: line ${lineNumber} is not valid JSON (${String(error)})`);
-  }
 }
 
 export async function readTrace(path: string): Promise<Trace> {

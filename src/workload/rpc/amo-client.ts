@@ -4,29 +4,20 @@
  * the same xid on timeout (on the same or a new connection), re-learns the cookie after
  * AUTH_REJECTEDCRED and gives that call up as "I don't know", and acknowledges replies through
  * acked_xid. It can also re-send completed calls, as a lost reply or a late duplicate would.
+ * With AUTH_NONE it is the plain retrying client of any lab (lab 2's proposals and queries).
  */
-import { encodeAmoCred, encodeKvArgs } from "../../rpc/kv-codec.ts";
-import {
-  AUTH_AMO,
-  KV_PROG,
-  KV_V1,
-  type KvCall,
-  type KvProcName,
-  type ReplyOutcome,
-} from "../../rpc/kv-types.ts";
+import { encodeAmoCred } from "../../rpc/kv-codec.ts";
+import { AUTH_AMO, type LabCall, type ReplyOutcome } from "../../rpc/kv-types.ts";
+import { encodeLabCall } from "../../rpc/lab-call.ts";
 import { AUTH_NONE_AUTH, type CallMessage } from "../../rpc/message.ts";
 import { compactCall, compactOutcome } from "../../trace/compact-values.ts";
 import type { SentCredential } from "../../trace/events.ts";
-import {
-  type Endpoint,
-  procNumber,
-  type RpcRecorder,
-  type TracedCall,
-  type TracedConnection,
-} from "./traced-connection.ts";
+import type { Endpoint, RpcRecorder, TracedCall, TracedConnection } from "../traced-connection.ts";
 
 export interface AmoClientOptions {
   name: string;
+  /** The node its endpoint leads to, recorded on each operation (labs with several nodes). */
+  node?: string;
   clientId: bigint;
   endpoint: Endpoint;
   /** Wait this long for a reply before retransmitting. */
@@ -116,7 +107,7 @@ export class AmoClient {
   }
 
   /** Runs one call under AUTH_AMO (or AUTH_NONE for reads outside at-most-once). */
-  async perform(call: KvCall, auth: "amo" | "none" = "amo"): Promise<OpResult> {
+  async perform(call: LabCall, auth: "amo" | "none" = "amo"): Promise<OpResult> {
     return this.#perform(call, auth, this.#recorder.now() + this.options.giveUpMs);
   }
 
@@ -132,7 +123,7 @@ export class AmoClient {
     this.#dropConnection();
   }
 
-  async #perform(call: KvCall, auth: "amo" | "none", deadlineMs: number): Promise<OpResult> {
+  async #perform(call: LabCall, auth: "amo" | "none", deadlineMs: number): Promise<OpResult> {
     const op = this.#recorder.nextOp();
     const emit = this.#recorder.emit;
     emit({
@@ -140,6 +131,7 @@ export class AmoClient {
       t: this.#recorder.now(),
       op,
       client: this.options.name,
+      ...(this.options.node ? { node: this.options.node } : {}),
       call: compactCall(call),
     });
     if (auth === "amo" && this.#cookie === undefined) {
@@ -201,15 +193,12 @@ export class AmoClient {
     }
   }
 
-  #buildCall(call: KvCall, xid: number, op: number, auth: "amo" | "none"): TracedCall {
+  #buildCall(call: LabCall, xid: number, op: number, auth: "amo" | "none"): TracedCall {
     let cred: SentCredential = { flavor: "AUTH_NONE" };
     let message: CallMessage = {
       xid,
-      prog: KV_PROG,
-      vers: KV_V1,
-      proc: procNumber(call.proc),
+      ...encodeLabCall(call),
       cred: AUTH_NONE_AUTH,
-      args: encodeKvArgs(call),
     };
     if (auth === "amo" && this.#cookie !== undefined) {
       const ackedXid = this.#reportedAck;
@@ -227,7 +216,7 @@ export class AmoClient {
         },
       };
     }
-    return { message, procName: call.proc as KvProcName, meta: { kind: "first", cred, op } };
+    return { message, procName: call.proc, meta: { kind: "first", cred, op } };
   }
 
   async #finish(

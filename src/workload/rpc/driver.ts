@@ -5,10 +5,10 @@
 
 import { rpcCheckers } from "../../check/rpc/index.ts";
 import type { DriverContext, LabDriver } from "../../lab/run-scenario.ts";
+import { RpcRecorder } from "../traced-connection.ts";
 import { sleep } from "./amo-client.ts";
 import { RPC_PROBES } from "./probes.ts";
 import { type RandomWorkloadParams, readFinalState, runRandomWorkload } from "./random-workload.ts";
-import { RpcRecorder } from "./traced-connection.ts";
 
 const NODE = "n1";
 

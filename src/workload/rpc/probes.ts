@@ -5,13 +5,14 @@
 import { connect } from "node:net";
 import { encodeAmoCred, encodeKvArgs } from "../../rpc/kv-codec.ts";
 import { AUTH_AMO, KV_PROG, KV_V1, type KvCall } from "../../rpc/kv-types.ts";
+import { procNumber } from "../../rpc/lab-call.ts";
 import { AUTH_SYS, type CallMessage, encodeCall } from "../../rpc/message.ts";
 import { encodeFragmentHeader, encodeRecord } from "../../rpc/record.ts";
 import type { NodeRuntime } from "../../runtime/types.ts";
 import type { SentCredential } from "../../trace/events.ts";
+import type { TracedCall, TracedConnection } from "../traced-connection.ts";
 import { type AmoClient, sleep } from "./amo-client.ts";
 import { clientIds, makeClient, type WorkloadContext } from "./random-workload.ts";
-import { procNumber, type TracedCall, type TracedConnection } from "./traced-connection.ts";
 
 export interface ProbeContext extends WorkloadContext {
   runtime: NodeRuntime;

@@ -5,9 +5,9 @@
  */
 import { uniformBigInt } from "pure-rand/distribution/uniformBigInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
+import type { Endpoint, RpcRecorder } from "../traced-connection.ts";
 import { AmoClient, sleep } from "./amo-client.ts";
 import { OperationGenerator } from "./generator.ts";
-import type { Endpoint, RpcRecorder } from "./traced-connection.ts";
 
 export interface RandomWorkloadParams {
   clients: number;

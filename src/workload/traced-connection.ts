@@ -2,13 +2,16 @@
  * An RPC connection whose every transmission, reply and close lands in the trace. The workload
  * and the probes talk through it, so the checkers see exactly what crossed the wire.
  */
-import { type CallResult, RpcConnection } from "../../rpc/connection.ts";
-import { malformedOutcome, replyOutcome } from "../../rpc/kv-codec.ts";
-import { KV_PROCS, type KvProcName, type ReplyOutcome } from "../../rpc/kv-types.ts";
-import { type CallMessage, encodeCall } from "../../rpc/message.ts";
-import type { Clock } from "../../trace/clock.ts";
-import { compactOutcome } from "../../trace/compact-values.ts";
-import type { RpcSendEvent, TraceEvent } from "../../trace/events.ts";
+import { type CallResult, RpcConnection } from "../rpc/connection.ts";
+import { consReplyOutcome } from "../rpc/cons-codec.ts";
+import { replyOutcome } from "../rpc/kv-codec.ts";
+import type { ReplyOutcome } from "../rpc/kv-types.ts";
+import { isConsProc, type LabProcName } from "../rpc/lab-call.ts";
+import { type CallMessage, encodeCall, type RpcReply } from "../rpc/message.ts";
+import { malformedOutcome } from "../rpc/outcome.ts";
+import type { Clock } from "../trace/clock.ts";
+import { compactOutcome } from "../trace/compact-values.ts";
+import type { RpcSendEvent, TraceEvent } from "../trace/events.ts";
 
 export interface Endpoint {
   /** The proxy link's name ("direct" when not proxied). */
@@ -63,7 +66,7 @@ export class RpcRecorder {
 export interface TracedCall {
   message: CallMessage;
   /** The procedure as the client meant it (for decoding the results); raw probes may lie. */
-  procName: KvProcName;
+  procName: LabProcName;
   meta: Pick<RpcSendEvent, "kind" | "cred"> & Partial<Pick<RpcSendEvent, "op" | "deviation">>;
   fragmentSizes?: readonly number[];
 }
@@ -78,7 +81,7 @@ export class TracedConnection {
   readonly rpc: RpcConnection;
   readonly #recorder: RpcRecorder;
   /** Which procedure each xid was sent as on this connection, to decode its replies. */
-  readonly #procByXid = new Map<number, KvProcName>();
+  readonly #procByXid = new Map<number, LabProcName>();
 
   constructor(
     recorder: RpcRecorder,
@@ -101,7 +104,7 @@ export class TracedConnection {
           "reply to an xid never sent on this connection",
           new Uint8Array(),
         );
-      else outcome = replyOutcome(proc, event.decoded.value);
+      else outcome = labReplyOutcome(proc, event.decoded.value);
       recorder.emit({
         type: "rpc.reply",
         t: event.at,
@@ -167,12 +170,12 @@ export class TracedConnection {
     });
   }
 
-  #describe(result: CallResult, proc: KvProcName): TracedReply {
+  #describe(result: CallResult, proc: LabProcName): TracedReply {
     switch (result.kind) {
       case "reply": {
         const decoded = result.reply.decoded;
         const outcome = decoded.ok
-          ? replyOutcome(proc, decoded.value)
+          ? labReplyOutcome(proc, decoded.value)
           : malformedOutcome(decoded.error, result.reply.record.payload);
         return { kind: "reply", outcome, at: result.reply.at };
       }
@@ -186,6 +189,7 @@ export class TracedConnection {
   }
 }
 
-export function procNumber(proc: KvProcName): number {
-  return KV_PROCS[proc];
+/** Decodes a reply by the program the call was sent to (lab 2's procedures start CONS_). */
+function labReplyOutcome(proc: LabProcName, reply: RpcReply): ReplyOutcome {
+  return isConsProc(proc) ? consReplyOutcome(proc, reply) : replyOutcome(proc, reply);
 }

@@ -1,0 +1,300 @@
+/**
+ * The `grade` and `grade-all` commands, added to the CLI by src/cli/main.ts (which hands over
+ * its argument parsers, so both commands read options exactly as `test` does).
+ */
+import { type Command, InvalidArgumentError, Option } from "commander";
+import type { RepeatRule } from "../lab/definition.ts";
+import { UsageError } from "../lab/run-lab.ts";
+import { HARNESS_VERSION } from "../lab/version.ts";
+import { killTrackedGroups } from "../runtime/reaper.ts";
+import { gradeExitCode, gradeSubmission, loadPlan } from "./grade.ts";
+import { gradeAll } from "./grade-all.ts";
+import { type GradeReport, hiddenNote, shownScenarios, type View } from "./report.ts";
+import { parseShard, type Shard } from "./shard.ts";
+
+export interface CliHelpers {
+  setExit: (code: number) => void;
+  parseSeed: (value: string) => number;
+  parsePositive: (value: string) => number;
+  timestamp: () => string;
+}
+
+const INTERRUPTED = 130;
+/** grade-all's per-submission limit beyond the budget: build (up to 5 min) and cleanup. */
+const LIMIT_BEYOND_BUDGET_MS = 6 * 60_000;
+const DEFAULT_LIMIT_MS = 30 * 60_000;
+
+export const GRADE_EXIT_CODES = `
+Exit codes:
+  0    every scenario passed
+  1    graded, not full marks: a scenario failed or did not run, or the manifest or build failed
+  2    bad usage: unknown lab or scenario, bad option or course file (nothing graded)
+  3    dslab itself failed on some run (a harness error: regrade)
+  130  interrupted (results so far are written)`;
+
+export const GRADE_ALL_EXIT_CODES = `
+Exit codes:
+  0    every submission was graded (whatever its score)
+  1    some submission's grader timed out or crashed (its row says so)
+  2    bad usage (nothing graded)
+  130  interrupted (the CSV holds the submissions graded so far)`;
+
+/** First SIGINT/SIGTERM: stop after cleanup (results are written); second: quit at once. */
+export function abortOnSignals(controller: AbortController): void {
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts > 1) {
+      killTrackedGroups();
+      process.exit(INTERRUPTED);
+    }
+    process.stderr.write(`\n${signal}: stopping after cleanup (again to quit at once)...\n`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+}
+
+interface SharedOptions {
+  course?: string;
+  scenario: string[];
+  seed?: number;
+  repeat?: number;
+  passRate?: number;
+  timeScale: number;
+  budget?: number;
+  out?: string;
+}
+
+interface GradeCommandOptions extends SharedOptions {
+  results?: string;
+  junit?: string;
+  markdown?: string;
+  view: View;
+  quiet: boolean;
+}
+
+interface GradeAllCommandOptions extends SharedOptions {
+  jobs: number;
+  shard?: Shard;
+  timeout?: number;
+}
+
+function repeatRule(opts: SharedOptions): RepeatRule | undefined {
+  if (opts.passRate !== undefined && opts.repeat === undefined) {
+    throw new UsageError("--pass-rate needs --repeat <k>");
+  }
+  if (opts.repeat === undefined) return undefined;
+  return opts.passRate === undefined
+    ? { runs: opts.repeat }
+    : { runs: opts.repeat, rule: "pass-rate", minPassRate: opts.passRate };
+}
+
+function addSharedOptions(command: Command, helpers: CliHelpers): Command {
+  return command
+    .option("--course <file>", "a course file: scenario overrides and extra scenarios")
+    .option("--scenario <name...>", "grade only these scenarios (see dslab list <lab>)", [])
+    .option("--seed <n>", "first seed (default: random, printed)", helpers.parseSeed)
+    .option(
+      "--repeat <k>",
+      "run every scenario on k seeds (seed, seed+1, ...), replacing the lab's own repeat rules",
+      (v) => Math.round(helpers.parsePositive(v)),
+    )
+    .option(
+      "--pass-rate <x>",
+      "with --repeat: the share of runs (0-1] that must pass (default: every run)",
+      (v) => {
+        const rate = helpers.parsePositive(v);
+        if (rate > 1) throw new InvalidArgumentError("a pass rate is in (0, 1]");
+        return rate;
+      },
+    )
+    .option("--time-scale <x>", "multiply every duration", helpers.parsePositive, 1)
+    .option(
+      "--budget <seconds>",
+      "time budget: scenarios that would not fit are reported as not run",
+      helpers.parsePositive,
+    );
+}
+
+export function addGradeCommands(program: Command, helpers: CliHelpers): void {
+  addSharedOptions(
+    program
+      .command("grade")
+      .description(
+        "grade a submission: Gradescope results.json, JUnit XML and a Markdown summary, updated as scenarios finish",
+      )
+      .argument("<lab>", "the lab: rpc")
+      .argument("<submission>", "directory holding dslab.json"),
+    helpers,
+  )
+    .option("--out <dir>", "where results and traces go (default dslab-out/grade-<lab>-<time>)")
+    .option("--results <file>", "results.json's path (default <out>/results.json)")
+    .option("--junit <file>", "JUnit XML's path (default <out>/junit.xml)")
+    .option("--markdown <file>", "Markdown summary's path (default <out>/summary.md)")
+    .addOption(
+      new Option(
+        "--view <who>",
+        "who reads the terminal, JUnit and Markdown: student leaves out non-visible scenarios",
+      )
+        .choices(["student", "staff"])
+        .default("student"),
+    )
+    .option("--quiet", "no progress lines", false)
+    .addHelpText(
+      "after",
+      `\nAlso appends the Markdown summary to $GITHUB_STEP_SUMMARY when it is set.\n${GRADE_EXIT_CODES}`,
+    )
+    .action(async (lab: string, submission: string, opts: GradeCommandOptions) => {
+      helpers.setExit(await gradeCommand(lab, submission, opts, helpers));
+    });
+
+  addSharedOptions(
+    program
+      .command("grade-all")
+      .description(
+        "grade every submission in a folder, each in its own process with a time limit; writes class.csv",
+      )
+      .argument("<lab>", "the lab: rpc")
+      .argument("<folder>", "a folder of submission directories"),
+    helpers,
+  )
+    .option("--out <dir>", "where results go (default dslab-out/grade-all-<lab>-<time>)")
+    .option(
+      "--jobs <n>",
+      "submissions graded at once",
+      (v) => Math.round(helpers.parsePositive(v)),
+      1,
+    )
+    .option("--shard <i/n>", "grade only shard i of n (by sorted name)", (v) => {
+      try {
+        return parseShard(v);
+      } catch (error) {
+        throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+      }
+    })
+    .option(
+      "--timeout <seconds>",
+      "hard limit per submission (default: budget + 6 min, or 30 min)",
+      helpers.parsePositive,
+    )
+    .addHelpText("after", GRADE_ALL_EXIT_CODES)
+    .action(async (lab: string, folder: string, opts: GradeAllCommandOptions) => {
+      helpers.setExit(await gradeAllCommand(lab, folder, opts, helpers));
+    });
+}
+
+async function gradeCommand(
+  lab: string,
+  submission: string,
+  opts: GradeCommandOptions,
+  helpers: CliHelpers,
+): Promise<number> {
+  const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const outDir = opts.out ?? `dslab-out/grade-${lab}-${helpers.timestamp()}`;
+  const controller = new AbortController();
+  abortOnSignals(controller);
+  const quiet = opts.quiet || process.env.CI === "true";
+  const repeat = repeatRule(opts);
+  console.log(
+    `dslab ${HARNESS_VERSION} grade: lab ${lab}, submission ${submission}, seed ${seed}, time scale ${opts.timeScale}${opts.budget ? `, budget ${opts.budget} s` : ""}, output ${outDir}`,
+  );
+  const outcome = await gradeSubmission({
+    lab,
+    submission,
+    ...(opts.course ? { course: opts.course } : {}),
+    scenarios: opts.scenario,
+    seed,
+    timeScale: opts.timeScale,
+    ...(repeat ? { repeat } : {}),
+    ...(opts.budget ? { budgetMs: opts.budget * 1000 } : {}),
+    outDir,
+    paths: {
+      ...(opts.results ? { results: opts.results } : {}),
+      ...(opts.junit ? { junit: opts.junit } : {}),
+      ...(opts.markdown ? { markdown: opts.markdown } : {}),
+    },
+    ...(process.env.GITHUB_STEP_SUMMARY
+      ? { stepSummaryPath: process.env.GITHUB_STEP_SUMMARY }
+      : {}),
+    view: opts.view,
+    signal: controller.signal,
+    command: process.env.DSLAB_COMMAND ?? "bin/dslab",
+    log: (line) => {
+      if (!quiet || !/^build(ing| ok)/.test(line)) console.log(line);
+    },
+  });
+  console.log(formatGradeTable(outcome.report, opts.view));
+  console.log(`results: ${opts.results ?? `${outDir}/results.json`}`);
+  return gradeExitCode(outcome);
+}
+
+/** The terminal's closing table, in the chosen view. */
+export function formatGradeTable(report: GradeReport, view: View): string {
+  const shown = shownScenarios(report, view);
+  const lines = [""];
+  if (report.problem) lines.push(report.problem, "");
+  for (const grade of shown) {
+    lines.push(
+      `  ${grade.status.toUpperCase().padEnd(8)} ${grade.name.padEnd(22)} ${`${grade.score}/${grade.maxScore}`.padStart(6)}   ${grade.passes}/${grade.planned} runs passed`,
+    );
+    if (grade.reason && !report.problem) lines.push(`           ${grade.reason}`);
+  }
+  const score = shown.reduce((sum, grade) => sum + grade.score, 0);
+  const max = shown.reduce((sum, grade) => sum + grade.maxScore, 0);
+  lines.push(`score ${score}/${max}`);
+  const note = hiddenNote(report, view);
+  if (note) lines.push(note);
+  return lines.join("\n");
+}
+
+async function gradeAllCommand(
+  lab: string,
+  folder: string,
+  opts: GradeAllCommandOptions,
+  helpers: CliHelpers,
+): Promise<number> {
+  // One seed for the whole class: every submission meets the same faults.
+  const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const repeat = repeatRule(opts);
+  const plan = await loadPlan(lab, opts.course, {
+    scenarios: opts.scenario,
+    seed,
+    timeScale: opts.timeScale,
+  });
+  const gradeArgs = [
+    "--seed",
+    String(seed),
+    "--time-scale",
+    String(opts.timeScale),
+    ...(opts.course ? ["--course", opts.course] : []),
+    ...(opts.scenario.length > 0 ? ["--scenario", ...opts.scenario] : []),
+    ...(repeat ? ["--repeat", String(repeat.runs)] : []),
+    ...(repeat?.minPassRate !== undefined ? ["--pass-rate", String(repeat.minPassRate)] : []),
+    ...(opts.budget ? ["--budget", String(opts.budget)] : []),
+  ];
+  const timeoutMs =
+    opts.timeout !== undefined
+      ? opts.timeout * 1000
+      : opts.budget !== undefined
+        ? opts.budget * 1000 + LIMIT_BEYOND_BUDGET_MS
+        : DEFAULT_LIMIT_MS;
+  const controller = new AbortController();
+  abortOnSignals(controller);
+  console.log(`dslab ${HARNESS_VERSION} grade-all: lab ${lab}, folder ${folder}, seed ${seed}`);
+  const outcome = await gradeAll({
+    lab,
+    folder,
+    outDir: opts.out ?? `dslab-out/grade-all-${lab}-${helpers.timestamp()}`,
+    jobs: opts.jobs,
+    ...(opts.shard ? { shard: opts.shard } : {}),
+    timeoutMs,
+    gradeArgs,
+    scenarios: plan.map(({ scenario }) => ({ name: scenario.name, points: scenario.points })),
+    signal: controller.signal,
+    log: (line) => console.log(line),
+  });
+  console.log(`class sheet: ${outcome.csvPath}`);
+  if (controller.signal.aborted) return INTERRUPTED;
+  return outcome.rows.some((row) => row.status === "timed-out" || row.status === "crashed") ? 1 : 0;
+}

@@ -1,0 +1,90 @@
+/**
+ * What `dslab grade` will run: each selected scenario with its seeds, its pass rule, who may
+ * see it and how long it is expected to take (for the time budget).
+ */
+import type {
+  LabDefinition,
+  RepeatRule,
+  ScenarioDefinition,
+  Visibility,
+} from "../lab/definition.ts";
+import { selectScenarios } from "../lab/definition.ts";
+
+/** Toxiproxy, the node's start, the final reads and the checkers, per run. */
+export const RUN_OVERHEAD_MS = 1500;
+/** A probe that does not say how long it takes. */
+export const DEFAULT_PROBE_ESTIMATE_MS = 10_000;
+
+export interface PassRule {
+  runs: number;
+  /** How many of the runs must pass. */
+  needed: number;
+  /** "every run must pass" or "at least 16 of 20 runs must pass (80%)". */
+  text: string;
+}
+
+export interface PlannedScenario {
+  scenario: ScenarioDefinition;
+  /** Gradescope's test number: the scenario's place in the lab, from 1. */
+  number: number;
+  seeds: number[];
+  rule: PassRule;
+  visibility: Visibility;
+  /** All runs together. */
+  estimatedMs: number;
+}
+
+export interface PlanOptions {
+  /** Empty: every scenario. */
+  scenarios: string[];
+  /** Run k of a scenario uses seed + k. */
+  seed: number;
+  timeScale: number;
+  /** Replaces every scenario's own repeat rule (`--repeat`, `--pass-rate`). */
+  repeat?: RepeatRule;
+}
+
+export function planGrade(definition: LabDefinition, options: PlanOptions): PlannedScenario[] {
+  return selectScenarios(definition, options.scenarios).map((scenario) => {
+    const repeat = options.repeat ?? scenario.repeat ?? { runs: 1 };
+    const seeds = Array.from({ length: repeat.runs }, (_, k) => options.seed + k);
+    return {
+      scenario,
+      number: definition.scenarios.indexOf(scenario) + 1,
+      seeds,
+      rule: passRule(repeat),
+      visibility: scenario.visibility ?? "visible",
+      estimatedMs: seeds.length * estimateRunMs(definition, scenario, options.timeScale),
+    };
+  });
+}
+
+export function passRule(repeat: RepeatRule): PassRule {
+  const runs = repeat.runs;
+  if (repeat.rule !== "pass-rate") {
+    return { runs, needed: runs, text: runs === 1 ? "the run must pass" : "every run must pass" };
+  }
+  const rate = repeat.minPassRate ?? 1;
+  const needed = Math.min(runs, Math.max(1, Math.ceil(rate * runs - 1e-9)));
+  return {
+    runs,
+    needed,
+    text: `at least ${needed} of ${runs} runs must pass (${Math.round(rate * 100)}%)`,
+  };
+}
+
+/**
+ * One run's wall time: the scenario's own estimate, else its workload or nemesis duration
+ * scaled like the run itself, plus the start-up and checking around it.
+ */
+export function estimateRunMs(
+  definition: LabDefinition,
+  scenario: ScenarioDefinition,
+  timeScale: number,
+): number {
+  if (scenario.estimatedMs !== undefined) return scenario.estimatedMs;
+  if (scenario.probe !== undefined) return DEFAULT_PROBE_ESTIMATE_MS;
+  const workloadMs = scenario.workload?.durationMs ?? definition.workloadDefaults.durationMs ?? 0;
+  const nemesisMs = scenario.nemesis?.durationMs ?? 0;
+  return Math.round(Math.max(workloadMs, nemesisMs) * timeScale) + RUN_OVERHEAD_MS;
+}

@@ -1,0 +1,148 @@
+/**
+ * One event as a person reads it: time, who acted, what happened. Calls and replies use the
+ * checkers' own wording (src/check/rpc/describe.ts) so a story and a verdict say the same.
+ */
+import { describeCall, describeOutcome, quote } from "../check/rpc/describe.ts";
+import { describeFault } from "../net/describe-fault.ts";
+import { isKvCall, type LabCall } from "../rpc/kv-types.ts";
+import type { Trace, TraceEvent } from "../trace/events.ts";
+import { type Correlation, clientOf } from "./correlate.ts";
+
+export interface DescribedEvent {
+  actor: string;
+  what: string;
+}
+
+/** Any lab's call: lab 1's through the checkers' wording, lab 2's CONS_* with its slot. */
+export function describeLabCall(call: LabCall): string {
+  if (isKvCall(call)) return describeCall(call);
+  switch (call.proc) {
+    case "CONS_NULL":
+      return call.proc;
+    case "CONS_PROPOSE":
+      return `CONS_PROPOSE slot ${call.slot} ${quote(call.value)}`;
+    case "CONS_DECIDED":
+      return `CONS_DECIDED slot ${call.slot}`;
+  }
+}
+
+/** "  1234.5 ms": fixed width so lines align. */
+export function formatTime(t: number): string {
+  return `${t.toFixed(1).padStart(9)} ms`;
+}
+
+function opLabel(correlation: Correlation, op: number | undefined): string {
+  if (op === undefined) return "";
+  const record = correlation.ops.get(op);
+  return record ? ` for op ${op} (${describeLabCall(record.call)})` : ` for op ${op}`;
+}
+
+/** Fields of a lab's own node event, after its type: "slot=42 value=...". */
+function describeFields(event: Record<string, unknown>): string {
+  return Object.entries(event)
+    .filter(([key]) => key !== "type")
+    .map(
+      ([key, value]) =>
+        `${key}=${typeof value === "string" ? quote(value) : JSON.stringify(value)}`,
+    )
+    .join(" ");
+}
+
+export function describeEvent(
+  trace: Trace,
+  correlation: Correlation,
+  index: number,
+): DescribedEvent {
+  const e = trace.events[index] as TraceEvent;
+  const client = clientOf(trace, correlation, index) ?? "client";
+  switch (e.type) {
+    case "node.start":
+      return {
+        actor: e.node,
+        what: `started (incarnation ${e.incarnation}, pid ${e.pid}, port ${e.port})`,
+      };
+    case "node.ready":
+      return { actor: e.node, what: `ready (incarnation ${e.incarnation})` };
+    case "node.failed":
+      return { actor: e.node, what: `failed to start (incarnation ${e.incarnation}): ${e.reason}` };
+    case "node.kill":
+      return { actor: e.node, what: `killed with SIGKILL (incarnation ${e.incarnation})` };
+    case "node.exit": {
+      const how = e.signal ? `by ${e.signal}` : `with code ${e.code}`;
+      const whose = e.expected ? "killed by dslab" : "on its own";
+      return { actor: e.node, what: `exited ${how} (${whose}, incarnation ${e.incarnation})` };
+    }
+    case "node.pause":
+      return { actor: e.node, what: `paused with SIGSTOP (incarnation ${e.incarnation})` };
+    case "node.resume":
+      return { actor: e.node, what: `resumed with SIGCONT (incarnation ${e.incarnation})` };
+    case "node.log":
+      return { actor: e.node, what: `${e.stream}: ${e.line}` };
+    case "node.log.dropped":
+      return {
+        actor: e.node,
+        what: `${e.lines} log lines (${e.bytes} bytes) past the budget dropped`,
+      };
+    case "node.event": {
+      const type = typeof e.event.type === "string" ? e.event.type : "event";
+      return { actor: e.node, what: `${type} ${describeFields(e.event)}`.trim() };
+    }
+    case "node.memory":
+      return { actor: e.node, what: `resident memory ${e.rssKiB} KiB` };
+    case "nemesis.start":
+      return { actor: "nemesis", what: `fault #${e.id} begins: ${describeFault(e.fault)}` };
+    case "nemesis.stop":
+      return { actor: "nemesis", what: `fault #${e.id} ends: ${describeFault(e.fault)}` };
+    case "nemesis.heal":
+      return { actor: "nemesis", what: "final heal done: every fault removed, every node up" };
+    case "op.invoke":
+      return {
+        actor: e.client,
+        what: `op ${e.op} invoked: ${describeLabCall(e.call)}${e.node ? ` on ${e.node}` : ""}`,
+      };
+    case "op.ok":
+      return { actor: client, what: `op ${e.op} ok: ${describeOutcome(e.outcome)}` };
+    case "op.fail":
+      return { actor: client, what: `op ${e.op} failed (not executed): ${e.reason}` };
+    case "op.info":
+      return { actor: client, what: `op ${e.op} indeterminate: ${e.reason}` };
+    case "conn.open":
+      return { actor: e.client, what: `conn ${e.conn} opened via ${e.link}` };
+    case "conn.close":
+      return { actor: client, what: `conn ${e.conn} closed (${e.reason})` };
+    case "rpc.send": {
+      const header =
+        e.op === undefined
+          ? ` (prog ${e.prog} vers ${e.vers} proc ${e.proc}, ${e.cred.flavor})`
+          : "";
+      const deviation = e.deviation ? `, deliberately ${e.deviation}` : "";
+      return {
+        actor: client,
+        what: `sends xid ${e.xid} on conn ${e.conn} (${e.kind}${deviation})${header}${opLabel(correlation, e.op)}`,
+      };
+    }
+    case "rpc.reply":
+      return {
+        actor: client,
+        what: `reply xid ${e.xid} on conn ${e.conn}: ${describeOutcome(e.outcome)}${opLabel(correlation, correlation.opOf[index])}`,
+      };
+    case "probe":
+      return {
+        actor: `probe`,
+        what: `${e.probe}: ${e.step}${e.detail ? ` ${JSON.stringify(e.detail)}` : ""}`,
+      };
+    case "harness.error":
+      return { actor: "dslab", what: `harness error: ${e.message}` };
+    case "end":
+      return { actor: "dslab", what: `run ended: ${e.status}${e.reason ? ` (${e.reason})` : ""}` };
+    default:
+      // A newer event type this dslab does not know: shown raw rather than hidden.
+      return { actor: "?", what: JSON.stringify(e) };
+  }
+}
+
+/** One line: time, actor, what. */
+export function eventLine(trace: Trace, correlation: Correlation, index: number): string {
+  const { actor, what } = describeEvent(trace, correlation, index);
+  return `${formatTime(trace.events[index]?.t ?? 0)}  ${actor.padEnd(7)}  ${what}`;
+}

@@ -1,0 +1,104 @@
+/**
+ * Reactive faults: a plan's reactions, resolved for one run, and what each firing does. The
+ * runner decides when one fires (it sees the run's events); what it does is drawn here from
+ * a generator of its own, seeded from the run's seed and the reaction's index, so the n-th
+ * firing of a reaction makes the same choices under the same seed whenever it happens.
+ */
+import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
+import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
+import type { Fault, NodeId, ScheduledFault } from "../trace/events.ts";
+import { isolate } from "./partition.ts";
+import type { NemesisPlan, Reaction } from "./plan.ts";
+import { draw, drawMinoritySize, pickSome } from "./random.ts";
+import { activeMs, checkPlan, faultWindowEndMs, type ScheduleOptions } from "./schedule.ts";
+
+/** One reaction of a plan, ready for the runner. */
+export interface ReactionSpec {
+  /** Its index in plan.reactions. */
+  index: number;
+  reaction: Reaction;
+  /** Every node of the run. */
+  nodes: NodeId[];
+  timeScale: number;
+  /** Schedule time (scaled) by which everything it does has ended: the fault window's end. */
+  untilMs: number;
+  seed: number;
+}
+
+/** A fault a firing starts now, in force for durationMs (scaled). */
+export interface ReactiveFault {
+  fault: Fault;
+  durationMs: number;
+}
+
+export function reactionsOf(
+  seed: number,
+  plan: NemesisPlan,
+  opts: ScheduleOptions,
+): ReactionSpec[] {
+  checkPlan(plan, opts);
+  const untilMs = Math.round(faultWindowEndMs(plan) * opts.timeScale);
+  return (plan.reactions ?? []).map((reaction, index) => ({
+    index,
+    reaction,
+    nodes: [...opts.nodes],
+    timeScale: opts.timeScale,
+    untilMs,
+    seed,
+  }));
+}
+
+/** The reaction's own generator: the seed's stream, jumped index + 1 times. */
+export function reactionRng(spec: ReactionSpec): RandomGenerator {
+  const rng = xoroshiro128plus(spec.seed);
+  for (let i = 0; i <= spec.index; i += 1) rng.jump();
+  return rng;
+}
+
+/** The longest a firing can keep faults in force (scaled). */
+export function longestFiringMs(spec: ReactionSpec): number {
+  return Math.round(spec.reaction.durationMs.max * spec.timeScale);
+}
+
+/**
+ * isolate-decider-crash-minority: the decider cut off from every other node, and a random
+ * minority of the others crashed, back before the decider is.
+ */
+export function drawReaction(
+  rng: RandomGenerator,
+  spec: ReactionSpec,
+  decider: NodeId,
+): ReactiveFault[] {
+  const scale = (ms: number) => Math.round(ms * spec.timeScale);
+  const isolatedMs = draw(rng, spec.reaction.durationMs);
+  const downMs =
+    spec.reaction.restartAfterMs === undefined
+      ? Math.floor(isolatedMs / 2)
+      : draw(rng, spec.reaction.restartAfterMs);
+  const others = spec.nodes.filter((node) => node !== decider);
+  const crashed = pickSome(rng, others, drawMinoritySize(rng, spec.nodes.length));
+  return [
+    {
+      fault: { kind: "partition", name: "isolate-one", cuts: isolate(decider, spec.nodes) },
+      durationMs: scale(isolatedMs),
+    },
+    {
+      fault: { kind: "crash-group", nodes: crashed, restartAfterMs: scale(downMs) },
+      durationMs: scale(downMs),
+    },
+  ];
+}
+
+/**
+ * Whether a firing at schedule time atMs, in force up to lengthMs, stays clear of every
+ * scheduled entry (faults and stable periods) and ends by untilMs.
+ */
+export function canReact(
+  atMs: number,
+  lengthMs: number,
+  schedule: readonly ScheduledFault[],
+  untilMs: number,
+): boolean {
+  if (atMs < 0 || atMs + lengthMs > untilMs) return false;
+  return schedule.every((s) => s.atMs + activeMs(s) < atMs || s.atMs > atMs + lengthMs);
+}

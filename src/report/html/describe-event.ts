@@ -1,0 +1,99 @@
+/**
+ * One-line renderings of calls and trace events for the HTML viewer: labels on bars, tooltips
+ * and the evidence lists. Lab 1's calls reuse the checkers' phrasing so the view and the
+ * evidence messages say the same thing.
+ */
+import { describeCall, describeOutcome, quote } from "../../check/rpc/describe.ts";
+import { describeFault } from "../../net/describe-fault.ts";
+import { isKvCall, type LabCall } from "../../rpc/kv-types.ts";
+import type { Fault, TraceEvent } from "../../trace/events.ts";
+
+export function describeLabCall(call: LabCall): string {
+  if (isKvCall(call)) return describeCall(call);
+  switch (call.proc) {
+    case "CONS_NULL":
+      return call.proc;
+    case "CONS_PROPOSE":
+      return `${call.proc} slot ${call.slot} ${quote(call.value)}`;
+    case "CONS_DECIDED":
+      return `${call.proc} slot ${call.slot}`;
+  }
+}
+
+/** The key (lab 1) or slot (lab 2) a call is about, for the key/slot filter; "" for none. */
+export function callSubject(call: LabCall): string {
+  if ("key" in call) return call.key;
+  if ("slot" in call) return `slot ${call.slot}`;
+  return "";
+}
+
+/** A lab 2 decision line ("decide") as a short phrase, whatever fields the node printed. */
+export function describeDecision(event: Record<string, unknown>): string {
+  const { type: _type, ...rest } = event;
+  const slot = rest.slot === undefined ? "" : ` slot ${String(rest.slot)}`;
+  const value = rest.value === undefined ? "" : ` ${quote(String(rest.value))}`;
+  return slot || value ? `decide${slot}${value}` : `decide ${JSON.stringify(rest)}`;
+}
+
+/** describeFault, with a fallback for a fault kind newer than it. */
+export function faultText(fault: Fault): string {
+  return describeFault(fault) ?? `${fault.kind} ${JSON.stringify(fault)}`;
+}
+
+export function describeEvent(event: TraceEvent): string {
+  switch (event.type) {
+    case "node.start":
+      return `${event.node} started (incarnation ${event.incarnation}, pid ${event.pid})`;
+    case "node.ready":
+      return `${event.node} ready (incarnation ${event.incarnation})`;
+    case "node.failed":
+      return `${event.node} failed to start: ${event.reason}`;
+    case "node.kill":
+      return `${event.node} killed (SIGKILL, incarnation ${event.incarnation})`;
+    case "node.exit":
+      return `${event.node} exited (${event.signal ?? `code ${event.code}`})${event.expected ? "" : " on its own"}`;
+    case "node.pause":
+      return `${event.node} paused (SIGSTOP)`;
+    case "node.resume":
+      return `${event.node} resumed (SIGCONT)`;
+    case "node.log":
+      return `${event.node} ${event.stream}: ${event.line}`;
+    case "node.log.dropped":
+      return `${event.node}: ${event.lines} log lines (${event.bytes} bytes) dropped`;
+    case "node.event":
+      return event.event.type === "decide"
+        ? `${event.node} ${describeDecision(event.event)}`
+        : `${event.node} event ${JSON.stringify(event.event)}`;
+    case "node.memory":
+      return `${event.node} RSS ${event.rssKiB} KiB`;
+    case "nemesis.start":
+      return `fault ${event.id} starts: ${faultText(event.fault)}`;
+    case "nemesis.stop":
+      return `fault ${event.id} ends: ${faultText(event.fault)}`;
+    case "op.invoke":
+      return `op ${event.op} by ${event.client}: ${describeLabCall(event.call)}`;
+    case "op.ok":
+      return `op ${event.op} ok: ${describeOutcome(event.outcome)}`;
+    case "op.fail":
+      return `op ${event.op} failed: ${event.reason}`;
+    case "op.info":
+      return `op ${event.op} indeterminate: ${event.reason}`;
+    case "conn.open":
+      return `connection ${event.conn} opened by ${event.client} via ${event.link}`;
+    case "conn.close":
+      return `connection ${event.conn} closed (${event.reason})`;
+    case "rpc.send":
+      return `send xid ${event.xid} on conn ${event.conn}${event.op === undefined ? "" : ` (op ${event.op})`}, ${event.kind}${event.deviation ? `, ${event.deviation}` : ""}`;
+    case "rpc.reply":
+      return `reply xid ${event.xid} on conn ${event.conn}: ${describeOutcome(event.outcome)}`;
+    case "probe":
+      return `probe ${event.probe}: ${event.step}${event.detail ? ` ${JSON.stringify(event.detail)}` : ""}`;
+    case "harness.error":
+      return `harness error: ${event.message}`;
+    case "end":
+      return `run ${event.status}${event.reason ? `: ${event.reason}` : ""}`;
+    default:
+      // An event type newer than this viewer: readers ignore what they do not know.
+      return (event as { type: string }).type;
+  }
+}

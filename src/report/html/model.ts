@@ -1,0 +1,551 @@
+/**
+ * Turns a trace and its check results into what the HTML viewer draws: lanes, and columnar
+ * tables (one array per field) of operations, messages, node states, faults, marks and log
+ * lines. Columns compress far better than one object per event and the page reads them
+ * without building 100k objects. Everything is precomputed here so the page only draws.
+ */
+import { describeOutcome } from "../../check/rpc/describe.ts";
+import type { CheckResult } from "../../check/types.ts";
+import type { Fault, Trace, TraceEvent } from "../../trace/events.ts";
+import {
+  callSubject,
+  describeDecision,
+  describeEvent,
+  describeLabCall,
+  faultText,
+} from "./describe-event.ts";
+
+export type LaneKind = "harness" | "client" | "link" | "node";
+
+export interface Lane {
+  kind: LaneKind;
+  name: string;
+  /** Client lanes: how many rows overlapping operations need. */
+  rows: number;
+  /** Link lanes: the client and node they join (for the filters), when the name tells. */
+  client?: string;
+  node?: string;
+}
+
+/** Operation status codes in `ops.status`. */
+export const OP_STATUS = { ok: 0, fail: 1, info: 2, pending: 3 } as const;
+/** Transmission kinds in `msgs.kind`; "orphan" is a reply no transmission explains. */
+export const MSG_KIND = { first: 0, retransmit: 1, duplicate: 2, orphan: 3 } as const;
+/** Node states in `spans.state`. */
+export const NODE_STATE = { starting: 0, up: 1, paused: 2, down: 3, failed: 4 } as const;
+/** Point marks in `marks.kind`. */
+export const MARK_KIND = {
+  crash: 0,
+  exit: 1,
+  restart: 2,
+  decide: 3,
+  probe: 4,
+  error: 5,
+  end: 6,
+  failed: 7,
+  other: 8,
+} as const;
+
+export interface CheckView {
+  property: string;
+  verdict: CheckResult["verdict"];
+  summary: string;
+  evidence: EvidenceView[];
+  /** Evidence items left out of the page (still in result.json). */
+  omitted: number;
+}
+
+export interface EvidenceView {
+  message: string;
+  /** Indexes into `evidenceEvents`. */
+  events: number[];
+  ops: number[];
+}
+
+/** A trace event some evidence names: where it is drawn and what it says. */
+export interface EvidenceEvent {
+  index: number;
+  t: number;
+  lane: number;
+  text: string;
+  json: string;
+}
+
+export interface ViewModel {
+  /** The numeric codes the tables use, so the page reads them from here, not a copy. */
+  codes: {
+    opStatus: typeof OP_STATUS;
+    msgKind: typeof MSG_KIND;
+    nodeState: typeof NODE_STATE;
+    markKind: typeof MARK_KIND;
+  };
+  meta: {
+    lab: string;
+    scenario: string;
+    seed: number;
+    startedAt: string;
+    reproduce: string;
+    submission: string;
+    harnessVersion: string;
+    timeScale: number;
+    endStatus: string;
+    endMs: number;
+    eventCount: number;
+  };
+  checks: CheckView[];
+  lanes: Lane[];
+  evidenceEvents: EvidenceEvent[];
+  ops: {
+    id: number[];
+    lane: number[];
+    row: number[];
+    t0: number[];
+    t1: number[];
+    status: number[];
+    label: string[];
+    subject: string[];
+    result: string[];
+  };
+  msgs: {
+    t0: number[];
+    /** -1: never answered. */
+    t1: number[];
+    lane: number[];
+    /** Node lane, -1 when the link names no node. */
+    node: number[];
+    op: number[];
+    kind: number[];
+    /** 1 when the reply was an RPC SUCCESS. */
+    success: number[];
+    conn: number[];
+    xid: number[];
+    /** The reply as decoded; "" when none came. */
+    reply: string[];
+  };
+  spans: { lane: number[]; t0: number[]; t1: number[]; state: number[] };
+  faults: { lane: number[]; t0: number[]; t1: number[]; text: string[] };
+  marks: { lane: number[]; t: number[]; kind: number[]; text: string[] };
+  logs: { t: number[]; lane: number[]; stderr: number[]; line: string[] };
+}
+
+/** Past these sizes the page would be slower to read than the JSON; result.json has all. */
+export const MAX_EVIDENCE_PER_CHECK = 200;
+const MAX_LOG_LINE = 2000;
+const MAX_EVENT_JSON = 2000;
+const MAX_OP_ROWS = 6;
+
+class LaneIndex {
+  readonly lanes: Lane[] = [];
+  private readonly byKey = new Map<string, number>();
+
+  get(kind: LaneKind, name: string): number {
+    const key = `${kind}:${name}`;
+    let index = this.byKey.get(key);
+    if (index === undefined) {
+      index = this.lanes.length;
+      this.lanes.push({ kind, name, rows: 1 });
+      this.byKey.set(key, index);
+    }
+    return index;
+  }
+}
+
+/** The node a link leads to: "c1-n1" -> n1, "n1" -> n1, else the only node if there is one. */
+function nodeOfLink(link: string, nodes: string[]): string | undefined {
+  const exact = nodes.find((node) => link === node || link.endsWith(`-${node}`));
+  return exact ?? (nodes.length === 1 ? nodes[0] : undefined);
+}
+
+/** The lanes a fault is drawn on: its link, its node(s), or every node a partition cuts. */
+function faultTargets(fault: Fault, nodes: string[]): { kind: LaneKind; name: string }[] {
+  switch (fault.kind) {
+    case "crash":
+    case "pause":
+      return [{ kind: "node", name: fault.node }];
+    case "crash-group":
+    case "pause-group":
+      return fault.nodes.map((name) => ({ kind: "node", name }));
+    case "partition": {
+      const cut = new Set(fault.cuts.flat().filter((name) => nodes.includes(name)));
+      return [...cut].map((name) => ({ kind: "node", name }));
+    }
+    case "stable":
+      return []; // not a fault: a period the schedule keeps free
+    default:
+      return [{ kind: "link", name: fault.link }];
+  }
+}
+
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}... (${text.length} chars)` : text;
+}
+
+export function buildViewModel(trace: Trace, checks: CheckResult[]): ViewModel {
+  const { header, events } = trace;
+  const nodes = [...header.nodes];
+  for (const event of events) {
+    if ("node" in event && typeof event.node === "string" && !nodes.includes(event.node)) {
+      nodes.push(event.node);
+    }
+  }
+  const endMs = events.reduce((max, event) => Math.max(max, event.t), 0);
+  const index = new LaneIndex();
+  // Fixed lane order: harness, clients (by first appearance), links, nodes.
+  const clients: string[] = [];
+  const links: string[] = [];
+  for (const event of events) {
+    if (
+      (event.type === "op.invoke" || event.type === "conn.open") &&
+      !clients.includes(event.client)
+    )
+      clients.push(event.client);
+    if (event.type === "conn.open" && event.link !== "direct" && !links.includes(event.link))
+      links.push(event.link);
+    if (event.type === "nemesis.start") {
+      for (const target of faultTargets(event.fault, nodes)) {
+        if (target.kind === "link" && !links.includes(target.name)) links.push(target.name);
+      }
+    }
+  }
+  const harnessLane = index.get("harness", "harness");
+  for (const client of clients) index.get("client", client);
+  for (const link of links) {
+    const lane = index.lanes[index.get("link", link)] as Lane;
+    const node = nodeOfLink(link, nodes);
+    const client = clients.find((c) => link.startsWith(`${c}-`));
+    if (node) lane.node = node;
+    if (client) lane.client = client;
+  }
+  for (const node of nodes) index.get("node", node);
+
+  const model: ViewModel = {
+    codes: { opStatus: OP_STATUS, msgKind: MSG_KIND, nodeState: NODE_STATE, markKind: MARK_KIND },
+    meta: {
+      lab: header.lab,
+      scenario: header.scenario,
+      seed: header.seed,
+      startedAt: header.startedAt,
+      reproduce: header.reproduce,
+      submission: header.submission.path,
+      harnessVersion: header.harness.version,
+      timeScale: header.timeScale,
+      endStatus: "no end event (the run was cut off)",
+      endMs,
+      eventCount: events.length,
+    },
+    checks: [],
+    lanes: index.lanes,
+    evidenceEvents: [],
+    ops: {
+      id: [],
+      lane: [],
+      row: [],
+      t0: [],
+      t1: [],
+      status: [],
+      label: [],
+      subject: [],
+      result: [],
+    },
+    msgs: {
+      t0: [],
+      t1: [],
+      lane: [],
+      node: [],
+      op: [],
+      kind: [],
+      success: [],
+      conn: [],
+      xid: [],
+      reply: [],
+    },
+    spans: { lane: [], t0: [], t1: [], state: [] },
+    faults: { lane: [], t0: [], t1: [], text: [] },
+    marks: { lane: [], t: [], kind: [], text: [] },
+    logs: { t: [], lane: [], stderr: [], line: [] },
+  };
+  const { ops, msgs, spans, faults, marks, logs } = model;
+
+  const opRow = new Map<number, number>(); // op id -> row in `ops`
+  const opLane = new Map<number, number>();
+  const connLane = new Map<number, { client: number; node: number }>();
+  const unanswered = new Map<string, number[]>(); // "conn/xid" -> rows in `msgs`, oldest first
+  const openFaults = new Map<number, number[]>(); // fault id -> rows in `faults`
+  const nodeState = new Map<number, { state: number; since: number }>();
+
+  const mark = (lane: number, t: number, kind: number, text: string) => {
+    marks.lane.push(lane);
+    marks.t.push(t);
+    marks.kind.push(kind);
+    marks.text.push(text);
+  };
+  const setState = (lane: number, t: number, state: number | undefined) => {
+    const current = nodeState.get(lane);
+    if (current && current.state !== state) {
+      spans.lane.push(lane);
+      spans.t0.push(current.since);
+      spans.t1.push(t);
+      spans.state.push(current.state);
+    }
+    if (state === undefined) nodeState.delete(lane);
+    else if (!current || current.state !== state) nodeState.set(lane, { state, since: t });
+  };
+  const completeOp = (op: number, t: number, status: number, result: string) => {
+    const row = opRow.get(op);
+    if (row === undefined || ops.status[row] !== OP_STATUS.pending) return;
+    ops.t1[row] = t;
+    ops.status[row] = status;
+    ops.result[row] = result;
+  };
+
+  for (const event of events) {
+    switch (event.type) {
+      case "op.invoke": {
+        const lane = index.get("client", event.client);
+        opRow.set(event.op, ops.id.length);
+        opLane.set(event.op, lane);
+        ops.id.push(event.op);
+        ops.lane.push(lane);
+        ops.row.push(0);
+        ops.t0.push(event.t);
+        ops.t1.push(endMs);
+        ops.status.push(OP_STATUS.pending);
+        ops.label.push(describeLabCall(event.call));
+        ops.subject.push(callSubject(event.call));
+        ops.result.push("no answer before the run ended");
+        break;
+      }
+      case "op.ok":
+        completeOp(event.op, event.t, OP_STATUS.ok, describeOutcome(event.outcome));
+        break;
+      case "op.fail":
+        completeOp(event.op, event.t, OP_STATUS.fail, `failed: ${event.reason}`);
+        break;
+      case "op.info":
+        completeOp(event.op, event.t, OP_STATUS.info, `indeterminate: ${event.reason}`);
+        break;
+      case "conn.open": {
+        const node = nodeOfLink(event.link, nodes);
+        connLane.set(event.conn, {
+          client: index.get("client", event.client),
+          node: node === undefined ? -1 : index.get("node", node),
+        });
+        break;
+      }
+      case "rpc.send": {
+        const conn = connLane.get(event.conn);
+        const lane =
+          conn?.client ??
+          (event.op === undefined ? undefined : opLane.get(event.op)) ??
+          harnessLane;
+        const key = `${event.conn}/${event.xid}`;
+        unanswered.set(key, [...(unanswered.get(key) ?? []), msgs.t0.length]);
+        msgs.t0.push(event.t);
+        msgs.t1.push(-1);
+        msgs.lane.push(lane);
+        msgs.node.push(
+          conn?.node ?? (nodes.length === 1 ? index.get("node", nodes[0] as string) : -1),
+        );
+        msgs.op.push(event.op ?? -1);
+        msgs.kind.push(MSG_KIND[event.kind]);
+        msgs.success.push(0);
+        msgs.conn.push(event.conn);
+        msgs.xid.push(event.xid);
+        msgs.reply.push("");
+        break;
+      }
+      case "rpc.reply": {
+        const key = `${event.conn}/${event.xid}`;
+        const waiting = unanswered.get(key) ?? [];
+        const row = waiting.shift();
+        const success = event.outcome.kind === "success" ? 1 : 0;
+        if (row !== undefined) {
+          msgs.t1[row] = event.t;
+          msgs.success[row] = success;
+          msgs.reply[row] = describeOutcome(event.outcome);
+        } else {
+          const conn = connLane.get(event.conn);
+          msgs.t0.push(-1);
+          msgs.t1.push(event.t);
+          msgs.lane.push(conn?.client ?? harnessLane);
+          msgs.node.push(conn?.node ?? -1);
+          msgs.op.push(-1);
+          msgs.kind.push(MSG_KIND.orphan);
+          msgs.success.push(success);
+          msgs.conn.push(event.conn);
+          msgs.xid.push(event.xid);
+          msgs.reply.push(describeOutcome(event.outcome));
+        }
+        break;
+      }
+      case "node.start": {
+        const lane = index.get("node", event.node);
+        setState(lane, event.t, NODE_STATE.starting);
+        if (event.incarnation > 1) mark(lane, event.t, MARK_KIND.restart, describeEvent(event));
+        break;
+      }
+      case "node.ready":
+        setState(index.get("node", event.node), event.t, NODE_STATE.up);
+        break;
+      case "node.failed": {
+        const lane = index.get("node", event.node);
+        setState(lane, event.t, NODE_STATE.failed);
+        mark(lane, event.t, MARK_KIND.failed, describeEvent(event));
+        break;
+      }
+      case "node.pause":
+        setState(index.get("node", event.node), event.t, NODE_STATE.paused);
+        break;
+      case "node.resume":
+        setState(index.get("node", event.node), event.t, NODE_STATE.up);
+        break;
+      case "node.kill": {
+        const lane = index.get("node", event.node);
+        setState(lane, event.t, NODE_STATE.down);
+        mark(lane, event.t, MARK_KIND.crash, describeEvent(event));
+        break;
+      }
+      case "node.exit": {
+        const lane = index.get("node", event.node);
+        if (!event.expected) mark(lane, event.t, MARK_KIND.exit, describeEvent(event));
+        if (nodeState.get(lane)?.state !== NODE_STATE.failed)
+          setState(lane, event.t, NODE_STATE.down);
+        break;
+      }
+      case "node.event":
+        mark(
+          index.get("node", event.node),
+          event.t,
+          event.event.type === "decide" ? MARK_KIND.decide : MARK_KIND.other,
+          event.event.type === "decide"
+            ? describeDecision(event.event)
+            : cut(JSON.stringify(event.event), MAX_LOG_LINE),
+        );
+        break;
+      case "node.log":
+      case "node.log.dropped":
+        logs.t.push(event.t);
+        logs.lane.push(index.get("node", event.node));
+        logs.stderr.push(event.type === "node.log" && event.stream === "stdout" ? 0 : 1);
+        logs.line.push(
+          event.type === "node.log"
+            ? cut(event.line, MAX_LOG_LINE)
+            : `[${event.lines} lines (${event.bytes} bytes) past the log budget were dropped]`,
+        );
+        break;
+      case "nemesis.start": {
+        const rows: number[] = [];
+        for (const target of faultTargets(event.fault, nodes)) {
+          rows.push(faults.t0.length);
+          faults.lane.push(index.get(target.kind, target.name));
+          faults.t0.push(event.t);
+          faults.t1.push(endMs);
+          faults.text.push(`fault ${event.id}: ${faultText(event.fault)}`);
+        }
+        openFaults.set(event.id, rows);
+        break;
+      }
+      case "nemesis.stop":
+        for (const row of openFaults.get(event.id) ?? []) faults.t1[row] = event.t;
+        openFaults.delete(event.id);
+        break;
+      case "probe":
+        mark(harnessLane, event.t, MARK_KIND.probe, describeEvent(event));
+        break;
+      case "harness.error":
+        mark(harnessLane, event.t, MARK_KIND.error, describeEvent(event));
+        break;
+      case "end":
+        model.meta.endStatus = event.status + (event.reason ? ` (${event.reason})` : "");
+        mark(harnessLane, event.t, MARK_KIND.end, describeEvent(event));
+        break;
+      default:
+        break; // node.memory, conn.close and event types newer than this viewer
+    }
+  }
+  for (const lane of nodeState.keys()) setState(lane, endMs, undefined);
+  assignOpRows(model);
+  const ctx: EvidenceContext = { trace, model, opLane, connLane, placed: new Map() };
+  model.checks = checks.map((check) => checkView(check, ctx));
+  return model;
+}
+
+/** Overlapping operations of one client go on separate rows (greedy, first free row). */
+function assignOpRows(model: ViewModel): void {
+  const rowEnds = new Map<number, number[]>();
+  const { ops, lanes } = model;
+  for (let i = 0; i < ops.id.length; i++) {
+    const lane = ops.lane[i] as number;
+    const ends = rowEnds.get(lane) ?? [];
+    rowEnds.set(lane, ends);
+    const t0 = ops.t0[i] as number;
+    let row = ends.findIndex((end) => end <= t0);
+    if (row === -1) row = ends.length < MAX_OP_ROWS ? ends.length : MAX_OP_ROWS - 1;
+    ends[row] = Math.max(ends[row] ?? 0, ops.t1[i] as number);
+    ops.row[i] = row;
+    const laneInfo = lanes[lane] as Lane;
+    laneInfo.rows = Math.max(laneInfo.rows, row + 1);
+  }
+}
+
+/** What the evidence placement needs from the model build. */
+interface EvidenceContext {
+  trace: Trace;
+  model: ViewModel;
+  opLane: Map<number, number>;
+  connLane: Map<number, { client: number; node: number }>;
+  /** Trace event index -> position in `model.evidenceEvents`. */
+  placed: Map<number, number>;
+}
+
+function checkView(check: CheckResult, ctx: EvidenceContext): CheckView {
+  const shown = check.evidence.slice(0, MAX_EVIDENCE_PER_CHECK);
+  return {
+    property: check.property,
+    verdict: check.verdict,
+    summary: check.summary,
+    omitted: check.evidence.length - shown.length,
+    evidence: shown.map((evidence) => ({
+      message: evidence.message,
+      ops: evidence.ops ?? [],
+      events: evidence.events
+        .filter((i) => ctx.trace.events[i] !== undefined)
+        .map((i) => evidenceEvent(i, ctx)),
+    })),
+  };
+}
+
+/** Registers (once) the event at `index` among the evidence events and returns its position. */
+function evidenceEvent(index: number, ctx: EvidenceContext): number {
+  const known = ctx.placed.get(index);
+  if (known !== undefined) return known;
+  const event = ctx.trace.events[index] as TraceEvent;
+  const events = ctx.model.evidenceEvents;
+  events.push({
+    index,
+    t: event.t,
+    lane: laneOfEvent(event, ctx),
+    text: describeEvent(event),
+    json: cut(JSON.stringify(event), MAX_EVENT_JSON),
+  });
+  ctx.placed.set(index, events.length - 1);
+  return events.length - 1;
+}
+
+function laneOfEvent(event: TraceEvent, ctx: EvidenceContext): number {
+  const find = (kind: LaneKind, name: string) =>
+    Math.max(
+      0,
+      ctx.model.lanes.findIndex((lane) => lane.kind === kind && lane.name === name),
+    );
+  if ("op" in event && typeof event.op === "number" && ctx.opLane.has(event.op))
+    return ctx.opLane.get(event.op) as number;
+  const conn = "conn" in event ? ctx.connLane.get(event.conn) : undefined;
+  if (conn) return conn.client;
+  if ("node" in event && typeof event.node === "string") return find("node", event.node);
+  if (event.type === "nemesis.start" || event.type === "nemesis.stop") {
+    const target = faultTargets(event.fault, ctx.trace.header.nodes)[0];
+    if (target) return find(target.kind, target.name);
+  }
+  return 0; // the harness lane
+}

@@ -1,0 +1,43 @@
+/** Lab 2 plugged into the common scenario run: the consensus workload and its checkers. */
+import { consensusCheckers } from "../../check/consensus/index.ts";
+import { type DriverContext, type LabDriver, scenarioNodes } from "../../lab/run-scenario.ts";
+import { RpcRecorder } from "../traced-connection.ts";
+import { type ConsensusWorkloadParams, runConsensusWorkload } from "./workload.ts";
+
+/** 30 s at time scale 1, unless the scenario states its own bound. */
+const DEFAULT_TERMINATION_BOUND_MS = 30_000;
+
+async function run(ctx: DriverContext): Promise<void> {
+  const recorder = new RpcRecorder(ctx.emit, ctx.now);
+  const params = {
+    ...ctx.definition.workloadDefaults,
+    ...ctx.scenario.workload,
+  } as unknown as ConsensusWorkloadParams;
+  const bound = ctx.scenario.params?.terminationBoundMs;
+  try {
+    await runConsensusWorkload(
+      {
+        recorder,
+        seed: ctx.seed,
+        timeScale: ctx.timeScale,
+        signal: ctx.signal,
+        nodes: scenarioNodes(ctx.definition, ctx.scenario),
+        endpoint: ctx.endpoint,
+        observe: ctx.observe,
+        nemesisDone: ctx.nemesisDone,
+        terminationBoundMs:
+          (typeof bound === "number" ? bound : DEFAULT_TERMINATION_BOUND_MS) * ctx.timeScale,
+      },
+      params,
+    );
+  } finally {
+    recorder.destroyAll();
+  }
+}
+
+export const consensusDriver: LabDriver = {
+  lab: "consensus",
+  eventTypes: ["decide"],
+  checkers: [...consensusCheckers],
+  run,
+};

@@ -1,0 +1,173 @@
+/**
+ * Lab 2's workload: proposals for many sparse slots (small numbers, numbers above 2^32, numbers
+ * near 2^53), with different inputs to different nodes for the same slot (a protocol that does
+ * not really agree gets caught), second and different proposals to nodes that already have an
+ * input, proposals and CONS_DECIDED queries during faults, other values proposed elsewhere
+ * right after a node decides; then, after the final heal, CONS_DECIDED to every node for every
+ * slot until all answer TRUE or the termination bound has passed.
+ */
+import { uniformInt } from "pure-rand/distribution/uniformInt";
+import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
+import type { ConsCall } from "../../rpc/cons-types.ts";
+import type { TraceEvent } from "../../trace/events.ts";
+import { AmoClient, sleep } from "../rpc/amo-client.ts";
+import type { Endpoint, RpcRecorder } from "../traced-connection.ts";
+
+export interface ConsensusWorkloadParams {
+  slots: number;
+  /** Unscaled: how long proposals go on (while the nemesis works). */
+  durationMs: number;
+  retransmitMs: number;
+  giveUpMs: number;
+  pollMs: number;
+  /** Decisions after which other values are proposed to the other nodes. */
+  reactToDecisions: number;
+}
+
+export interface ConsensusWorkloadContext {
+  recorder: RpcRecorder;
+  seed: number;
+  timeScale: number;
+  signal: AbortSignal;
+  nodes: string[];
+  endpoint: (client: string, node: string) => Endpoint;
+  observe: (observer: (event: TraceEvent) => void) => () => void;
+  nemesisDone: Promise<void>;
+  /** Scaled: how long after the heal every node must have decided every slot. */
+  terminationBoundMs: number;
+}
+
+const CLIENT = "c1";
+const TWO_32 = 2n ** 32n;
+const TWO_53 = 2n ** 53n;
+
+type Rng = ReturnType<typeof xoroshiro128plus>;
+
+/** Distinct slot numbers from three ranges, in a shuffled order. */
+export function drawSlots(rng: Rng, count: number): string[] {
+  const slots = new Set<string>();
+  while (slots.size < count) {
+    const kind = slots.size % 3;
+    const offset = BigInt(uniformInt(rng, 0, 1_000_000));
+    const slot = kind === 0 ? offset % 1000n : kind === 1 ? TWO_32 + offset : TWO_53 - 1n - offset;
+    slots.add(slot.toString());
+  }
+  return [...slots];
+}
+
+/** 0 to 24 arbitrary bytes (empty values, NUL and non-UTF-8 bytes included), base64. */
+export function drawValue(rng: Rng): string {
+  const length = uniformInt(rng, 0, 5) === 0 ? 0 : uniformInt(rng, 1, 24);
+  const bytes = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) bytes[i] = uniformInt(rng, 0, 255);
+  return bytes.toString("base64");
+}
+
+function pick<T>(rng: Rng, items: readonly T[]): T {
+  return items[uniformInt(rng, 0, items.length - 1)] as T;
+}
+
+export async function runConsensusWorkload(
+  ctx: ConsensusWorkloadContext,
+  params: ConsensusWorkloadParams,
+): Promise<void> {
+  const rng = xoroshiro128plus(ctx.seed ^ 0xc0115e);
+  const clients = new Map<string, AmoClient>();
+  for (const node of ctx.nodes) {
+    clients.set(
+      node,
+      new AmoClient(ctx.recorder, {
+        name: CLIENT,
+        node,
+        clientId: 0n,
+        endpoint: ctx.endpoint(CLIENT, node),
+        retransmitMs: params.retransmitMs,
+        giveUpMs: params.giveUpMs * Math.max(1, ctx.timeScale),
+        ackEvery: 1,
+        newConnectionEvery: 3,
+        signal: ctx.signal,
+      }),
+    );
+  }
+  const call = (node: string, c: ConsCall) => clients.get(node)?.perform(c, "none");
+  const slots = drawSlots(rng, params.slots);
+  const known = new Set<string>(slots);
+  const inFlight = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown> | undefined) => {
+    if (!work) return;
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+  };
+
+  // Right after a node decides: other values to the other nodes, while it may be cut off.
+  let reactions = 0;
+  const stopObserving = ctx.observe((event) => {
+    if (event.type !== "node.event" || event.event.type !== "decide") return;
+    const slot = String(event.event.slot);
+    known.add(slot);
+    if (reactions >= params.reactToDecisions || ctx.signal.aborted) return;
+    reactions++;
+    for (const node of ctx.nodes.filter((n) => n !== event.node)) {
+      track(call(node, { proc: "CONS_PROPOSE", slot, value: drawValue(rng) }));
+    }
+  });
+
+  const durationMs = params.durationMs * ctx.timeScale;
+  const started = ctx.recorder.now();
+  for (const [index, slot] of slots.entries()) {
+    if (ctx.signal.aborted) break;
+    const due = started + (index * durationMs) / slots.length;
+    await sleep(Math.max(0, due - ctx.recorder.now()), ctx.signal);
+    // Different inputs to different nodes for the same slot, at the same moment.
+    const targets = ctx.nodes.filter(() => uniformInt(rng, 0, 2) > 0);
+    if (targets.length === 0) targets.push(pick(rng, ctx.nodes));
+    for (const node of targets) {
+      track(call(node, { proc: "CONS_PROPOSE", slot, value: drawValue(rng) }));
+    }
+    // A second, different proposal to a node that already has an input, a little later.
+    const again = pick(rng, targets);
+    const secondValue = drawValue(rng);
+    track(
+      sleep(params.retransmitMs, ctx.signal).then(() =>
+        call(again, { proc: "CONS_PROPOSE", slot, value: secondValue }),
+      ),
+    );
+    // A query during the faults, to a random node.
+    track(call(pick(rng, ctx.nodes), { proc: "CONS_DECIDED", slot }));
+  }
+  while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+  await ctx.nemesisDone;
+  stopObserving();
+  await awaitTermination(ctx, params, clients, known);
+  for (const client of clients.values()) client.close();
+}
+
+/** CONS_DECIDED to every node for every slot until all say TRUE or the bound has passed. */
+async function awaitTermination(
+  ctx: ConsensusWorkloadContext,
+  params: ConsensusWorkloadParams,
+  clients: Map<string, AmoClient>,
+  slots: Set<string>,
+): Promise<void> {
+  const deadline = ctx.recorder.now() + ctx.terminationBoundMs;
+  await Promise.all(
+    ctx.nodes.map(async (node) => {
+      const client = clients.get(node);
+      if (!client) return;
+      const pending = new Set(slots);
+      while (pending.size > 0 && ctx.recorder.now() < deadline && !ctx.signal.aborted) {
+        for (const slot of [...pending]) {
+          const result = await client.perform({ proc: "CONS_DECIDED", slot }, "none");
+          const outcome = result.outcome;
+          if (
+            outcome?.kind === "success" &&
+            outcome.result.proc === "CONS_DECIDED" &&
+            outcome.result.decided
+          )
+            pending.delete(slot);
+        }
+        if (pending.size > 0) await sleep(params.pollMs, ctx.signal);
+      }
+    }),
+  );
+}
