@@ -3,58 +3,13 @@
  * scenario on three seeds; each buggy fixture fails on the property it breaks (and only that
  * one stands out); broken submissions become failed checks with evidence, never a crash.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { runTests, type TestSummary } from "../src/lab/run-lab.ts";
-import type { ScenarioResult } from "../src/lab/run-scenario.ts";
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import type { TestSummary } from "../src/lab/run-lab.ts";
 import { readTrace } from "../src/trace/reader.ts";
+import { explain, fixtureRunner, TIME_SCALE, verdictOf } from "./support/e2e.ts";
 
-/** Halves every duration: the suite stays within CI's time while every scenario still runs. */
-const TIME_SCALE = 0.5;
-const outDirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(outDirs.map((dir) => rm(dir, { recursive: true, force: true })));
-});
-
-async function run(
-  submission: string,
-  scenarios: string[],
-  seed: number,
-  signal = new AbortController().signal,
-): Promise<TestSummary> {
-  const outDir = await mkdtemp(join(tmpdir(), "dslab-e2e-"));
-  outDirs.push(outDir);
-  return runTests({
-    lab: "rpc",
-    submission: `fixtures/rpc/${submission}`,
-    seeds: [seed],
-    scenarios,
-    timeScale: TIME_SCALE,
-    outDir,
-    signal,
-    log: () => undefined,
-    onResult: () => undefined,
-    command: "bin/dslab",
-  });
-}
-
-function explain(results: ScenarioResult[]): string {
-  return results
-    .filter((r) => r.verdict !== "pass")
-    .map(
-      (r) =>
-        `${r.scenario}: ${r.verdict} ${r.harnessError ?? ""} ${r.checks
-          .filter((c) => c.verdict === "fail" || c.verdict === "unknown")
-          .map((c) => `${c.property}: ${c.summary}`)
-          .join("; ")}`,
-    )
-    .join("\n");
-}
-
-const verdictOf = (result: ScenarioResult | undefined, property: string) =>
-  result?.checks.find((check) => check.property === property)?.verdict;
+const run = fixtureRunner("rpc");
 
 describe.each(["cpp-reference", "python-reference"])("the %s submission", (reference) => {
   it.each([1, 2, 3])("passes every scenario on seed %i", async (seed) => {

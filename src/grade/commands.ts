@@ -238,7 +238,8 @@ export function formatGradeTable(report: GradeReport, view: View): string {
     lines.push(
       `  ${grade.status.toUpperCase().padEnd(8)} ${grade.name.padEnd(22)} ${`${grade.score}/${grade.maxScore}`.padStart(6)}   ${grade.passes}/${grade.planned} runs passed`,
     );
-    if (grade.reason && !report.problem) lines.push(`           ${grade.reason}`);
+    // Failed runs were printed as they finished; say why the others never ran.
+    if (grade.status === "not-run" && !report.problem) lines.push(`           ${grade.reason}`);
   }
   const score = shown.reduce((sum, grade) => sum + grade.score, 0);
   const max = shown.reduce((sum, grade) => sum + grade.maxScore, 0);

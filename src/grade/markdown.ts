@@ -22,7 +22,7 @@ function cell(text: string): string {
 }
 
 function runsText(grade: ScenarioGrade): string {
-  return `${grade.passes}/${grade.planned} passed${grade.finished < grade.planned ? ` (${grade.planned - grade.finished} not run)` : ""}`;
+  return `${grade.passes}/${grade.planned} runs passed${grade.finished < grade.planned ? ` (${grade.planned - grade.finished} not run)` : ""}`;
 }
 
 /** One scenario's story: verdict, runs, rule, and each failing run as the terminal shows it. */
@@ -36,8 +36,9 @@ export function scenarioOutput(grade: ScenarioGrade): string {
     "",
     grade.description,
   ];
-  if (grade.reason) lines.push("", codeBlock(grade.reason));
   const failing = grade.results.filter((result) => result.verdict !== "pass");
+  // A failing run tells its own story below; the reason is for what has no run to show.
+  if (grade.reason && failing.length === 0) lines.push("", codeBlock(grade.reason));
   for (const result of failing.slice(0, MAX_RUNS_SHOWN)) {
     lines.push("", codeBlock(formatScenario(result)));
   }

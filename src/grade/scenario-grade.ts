@@ -89,7 +89,7 @@ function describeRun(result: ScenarioResult | undefined): string {
     .filter((check) => check.verdict === "fail" || check.verdict === "unknown")
     .map(
       (check) =>
-        `${check.property} ${check.verdict === "fail" ? "failed" : "could not be decided"}: ${check.summary}`,
+        `${check.property} ${check.verdict === "fail" ? "failed" : "could not be decided"}: ${check.summary.replace(/\.$/, "")}`,
     );
   return `${seed}: ${problems.join("; ") || result.verdict}`;
 }

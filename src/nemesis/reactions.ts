@@ -100,5 +100,5 @@ export function canReact(
   untilMs: number,
 ): boolean {
   if (atMs < 0 || atMs + lengthMs > untilMs) return false;
-  return schedule.every((s) => s.atMs + activeMs(s) < atMs || s.atMs > atMs + lengthMs);
+  return schedule.every((s) => s.atMs + activeMs(s) <= atMs || s.atMs >= atMs + lengthMs);
 }

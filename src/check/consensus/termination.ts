@@ -120,7 +120,7 @@ export function checkTermination(trace: Trace): CheckResult {
     }
     if (problems.length > 0) {
       failures.push({
-        message: `Slot ${slot} was not decided by every node within ${bound} ms of ${start === from.t ? from.what : "its first acknowledgement"} at ${start} ms (deadline ${deadline} ms): ${problems.join("; ")}.`,
+        message: `Slot ${slot} was not decided by every node within ${bound} ms of ${start === from.t ? from.what : "its first acknowledgement or output"} at ${start} ms (deadline ${deadline} ms): ${problems.join("; ")}.`,
         events: eventList(events),
       });
     } else if (unknown === "cut short") cutShort.push(slot);

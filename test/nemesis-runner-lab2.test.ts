@@ -1,0 +1,331 @@
+/**
+ * The runner's lab 2 faults against a fake runtime and a fake network (what they are asked to
+ * do and in which order); test/nemesis-runner-partition.test.ts runs partitions for real.
+ */
+import { describe, expect, it } from "vitest";
+import { isolate, partitionBlackholes } from "../src/nemesis/partition.ts";
+import type { NemesisPlan } from "../src/nemesis/plan.ts";
+import { drawReaction, reactionRng, reactionsOf } from "../src/nemesis/reactions.ts";
+import { type NemesisRunOptions, runSchedule } from "../src/nemesis/runner.ts";
+import type { AppliedFault, LinkFault, LinkFaultTarget } from "../src/net/fault-network.ts";
+import type { NodeRuntime, NodeStartResult } from "../src/runtime/types.ts";
+import type { NemesisEvent, ScheduledFault, TraceEvent } from "../src/trace/events.ts";
+
+const NODES = ["n1", "n2", "n3", "n4", "n5"];
+const LINKS = NODES.flatMap((a) => NODES.filter((b) => b !== a).map((b) => `${a}-${b}`));
+
+/** Records what the runner asks of the nodes; restarts take `restartMs`. */
+class FakeRuntime implements NodeRuntime {
+  readonly kind = "process";
+  readonly fatalReason = undefined;
+  readonly calls: string[] = [];
+  readonly #down = new Set<string>();
+  readonly #paused = new Set<string>();
+  restartMs = 0;
+
+  async start(): Promise<NodeStartResult> {
+    return { ok: true };
+  }
+  async kill(node: string): Promise<void> {
+    this.calls.push(`kill ${node}`);
+    this.#down.add(node);
+  }
+  async restart(node: string): Promise<NodeStartResult> {
+    await new Promise((resolve) => setTimeout(resolve, this.restartMs));
+    this.calls.push(`restart ${node}`);
+    this.#down.delete(node);
+    return { ok: true };
+  }
+  async pause(node: string): Promise<void> {
+    this.calls.push(`pause ${node}`);
+    this.#paused.add(node);
+  }
+  async resume(node: string): Promise<void> {
+    this.calls.push(`resume ${node}`);
+    this.#paused.delete(node);
+  }
+  isUp(node: string): boolean {
+    return !this.#down.has(node);
+  }
+  isPaused(node: string): boolean {
+    return this.#paused.has(node);
+  }
+  async sampleMemory(): Promise<number> {
+    return 0;
+  }
+  async stopAll(): Promise<void> {}
+  markDown(node: string): void {
+    this.#down.add(node);
+  }
+}
+
+class FakeNetwork implements LinkFaultTarget {
+  readonly applied: LinkFault[] = [];
+  readonly removed: LinkFault[] = [];
+  heals = 0;
+  async apply(fault: LinkFault): Promise<AppliedFault> {
+    this.applied.push(fault);
+    return { fault };
+  }
+  async remove(applied: AppliedFault): Promise<void> {
+    this.removed.push(applied.fault);
+  }
+  async healAll(): Promise<void> {
+    this.heals += 1;
+  }
+  links(): string[] {
+    return LINKS;
+  }
+}
+
+/** The run's trace, with subscribers as run-scenario offers them. */
+function harness() {
+  const events: TraceEvent[] = [];
+  const listeners = new Set<(event: TraceEvent) => void>();
+  const t0 = performance.now();
+  const now = () => performance.now() - t0;
+  const emit = (event: TraceEvent) => {
+    events.push(event);
+    for (const listener of listeners) listener(event);
+  };
+  const observe = (listener: (event: TraceEvent) => void) => {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  };
+  const runtime = new FakeRuntime();
+  const network = new FakeNetwork();
+  const options: NemesisRunOptions = { network, runtime, emit, now, observe };
+  const decide = (node: string, slot: number) =>
+    emit({ type: "node.event", t: now(), node, event: { type: "decide", slot, value: "" } });
+  const nemesis = () =>
+    events.filter(
+      (e): e is NemesisEvent => e.type === "nemesis.start" || e.type === "nemesis.stop",
+    );
+  const signs = () => nemesis().map((e) => `${e.type === "nemesis.start" ? "+" : "-"}${e.id}`);
+  return { events, runtime, network, options, decide, nemesis, signs, listeners };
+}
+
+async function until(what: string, done: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!done()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe("runner: group faults, partitions, stable periods", () => {
+  it("crashes a group together and restarts every node of it, skipping one already down", async () => {
+    const h = harness();
+    h.runtime.markDown("n3");
+    const schedule: ScheduledFault[] = [
+      {
+        id: 1,
+        atMs: 0,
+        durationMs: 100,
+        fault: { kind: "crash-group", nodes: ["n1", "n2", "n3"], restartAfterMs: 100 },
+      },
+      { id: 2, atMs: 200, durationMs: 100, fault: { kind: "pause-group", nodes: ["n4", "n5"] } },
+      {
+        id: 3,
+        atMs: 400,
+        durationMs: 100,
+        fault: { kind: "crash-group", nodes: ["n3"], restartAfterMs: 50 },
+      },
+    ];
+    const outcome = await runSchedule(schedule, h.options);
+    expect(outcome).toEqual({ status: "completed", skipped: [3], nodeFailures: [] });
+    expect(h.runtime.calls).toEqual([
+      "kill n1",
+      "kill n2",
+      "restart n1",
+      "restart n2",
+      "pause n4",
+      "pause n5",
+      "resume n4",
+      "resume n5",
+    ]);
+    expect(h.signs()).toEqual(["+1", "-1", "+2", "-2"]);
+    expect(h.events.at(-1)?.type).toBe("nemesis.heal");
+  });
+
+  it("applies a partition's blackholes together and removes them all at its end", async () => {
+    const h = harness();
+    const cuts = isolate("n2", NODES);
+    const schedule: ScheduledFault[] = [
+      { id: 1, atMs: 0, durationMs: 100, fault: { kind: "partition", name: "isolate-one", cuts } },
+    ];
+    await runSchedule(schedule, h.options);
+    const expected = partitionBlackholes(cuts, LINKS);
+    expect(expected).toHaveLength(16);
+    expect(h.network.applied).toEqual(expected);
+    expect(h.network.removed).toEqual(expected);
+    expect(h.signs()).toEqual(["+1", "-1"]);
+  });
+
+  it("traces stable periods, starting one only once earlier faults have ended", async () => {
+    const h = harness();
+    h.runtime.restartMs = 200;
+    const schedule: ScheduledFault[] = [
+      {
+        id: 1,
+        atMs: 0,
+        durationMs: 100,
+        fault: { kind: "crash", node: "n1", restartAfterMs: 100 },
+      },
+      { id: 2, atMs: 100, durationMs: 300, fault: { kind: "stable" } },
+    ];
+    await runSchedule(schedule, h.options);
+    expect(h.signs()).toEqual(["+1", "-1", "+2", "-2"]);
+    expect(h.runtime.calls).toEqual(["kill n1", "restart n1"]);
+  });
+
+  it("heals a group still down when aborted", async () => {
+    const h = harness();
+    const schedule: ScheduledFault[] = [
+      {
+        id: 1,
+        atMs: 0,
+        durationMs: 60_000,
+        fault: { kind: "crash-group", nodes: NODES, restartAfterMs: 60_000 },
+      },
+    ];
+    const controller = new AbortController();
+    const running = runSchedule(schedule, { ...h.options, signal: controller.signal });
+    await until("the crash", () => h.runtime.calls.length === 5);
+    controller.abort();
+    expect((await running).status).toBe("aborted");
+    expect(h.runtime.calls.slice(5).sort()).toEqual(NODES.map((n) => `restart ${n}`));
+    expect(NODES.every((n) => h.runtime.isUp(n))).toBe(true);
+    expect(h.signs()).toEqual(["+1", "-1"]);
+  });
+});
+
+describe("runner: reactions", () => {
+  const plan = (windowMs: number, durationMs = { min: 150, max: 250 }): NemesisPlan => ({
+    durationMs: windowMs,
+    quietEndMs: 0,
+    gapMs: { min: 1, max: 1 },
+    faultDurationMs: { min: 1, max: 1 },
+    overlap: false,
+    minStableMs: 0,
+    faults: [],
+    reactions: [{ on: "decide", times: 2, do: "isolate-decider-crash-minority", durationMs }],
+  });
+  const scheduleOpts = { timeScale: 1, links: LINKS, nodes: NODES };
+
+  it("answers a decision with the seeded choices, one firing at a time, `times` times", async () => {
+    const h = harness();
+    const specs = reactionsOf(7, plan(60_000), scheduleOpts);
+    const spec = specs[0];
+    if (!spec) throw new Error("no reaction");
+    const expectedRng = reactionRng(spec);
+    const firstChoices = drawReaction(expectedRng, spec, "n3");
+    const secondChoices = drawReaction(expectedRng, spec, "n1");
+    const schedule: ScheduledFault[] = [
+      { id: 1, atMs: 0, durationMs: 10, fault: { kind: "pause", node: "n5" } },
+    ];
+    const controller = new AbortController();
+    const running = runSchedule(schedule, {
+      ...h.options,
+      reactions: specs,
+      signal: controller.signal,
+    });
+    await until("the scheduled pause to end", () => h.signs().includes("-1"));
+
+    h.decide("n3", 7);
+    h.decide("n4", 8); // while the first firing is in force: ignored
+    await until(
+      "the first firing to end",
+      () => h.signs().filter((s) => s.startsWith("-")).length === 3,
+    );
+    const starts = h.nemesis().filter((e) => e.type === "nemesis.start" && e.id > 1);
+    expect(starts.map((e) => [e.id, e.fault])).toEqual(
+      firstChoices.map((c, i) => [2 + i, c.fault]),
+    );
+    expect(starts[0]?.trigger).toMatchObject({
+      reaction: 0,
+      firing: 1,
+      event: "decide",
+      node: "n3",
+      slot: 7,
+    });
+    expect(starts[1]?.trigger).toEqual(starts[0]?.trigger);
+    const crashed =
+      firstChoices[1]?.fault.kind === "crash-group" ? firstChoices[1].fault.nodes : [];
+    expect(crashed.length).toBeGreaterThan(0);
+    expect(crashed).not.toContain("n3");
+    expect(h.runtime.calls.slice(2)).toEqual([
+      ...crashed.map((n) => `kill ${n}`),
+      ...crashed.map((n) => `restart ${n}`),
+    ]);
+    const isolation = partitionBlackholes(isolate("n3", NODES), LINKS);
+    expect(h.network.applied).toEqual(isolation);
+    expect(h.network.removed).toEqual(isolation);
+    // The crashed nodes came back while n3 was still cut off.
+    expect(h.signs().slice(2)).toEqual(["+2", "+3", "-3", "-2"]);
+
+    h.decide("n1", 9);
+    await until(
+      "the second firing to end",
+      () => h.signs().filter((s) => s.startsWith("-")).length === 5,
+    );
+    h.decide("n2", 10); // times: 2, used up
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const second = h.nemesis().filter((e) => e.type === "nemesis.start" && e.id > 3);
+    expect(second.map((e) => [e.id, e.fault])).toEqual(
+      secondChoices.map((c, i) => [4 + i, c.fault]),
+    );
+    expect(second[0]?.trigger).toMatchObject({ firing: 2, node: "n1", slot: 9 });
+    expect(h.signs()).toHaveLength(10);
+
+    controller.abort();
+    expect((await running).status).toBe("aborted");
+    expect(h.listeners.size).toBe(0);
+  });
+
+  it("never fires in a stable period, and heals a firing cut short by the end", async () => {
+    const h = harness();
+    const specs = reactionsOf(3, plan(60_000, { min: 30_000, max: 30_000 }), scheduleOpts);
+    const schedule: ScheduledFault[] = [
+      { id: 1, atMs: 0, durationMs: 400, fault: { kind: "stable" } },
+    ];
+    const controller = new AbortController();
+    const running = runSchedule(schedule, {
+      ...h.options,
+      reactions: specs,
+      signal: controller.signal,
+    });
+    await until("the stable period", () => h.signs().includes("+1"));
+    h.decide("n2", 1);
+    await until("the stable period's end", () => h.signs().includes("-1"));
+    expect(h.signs()).toEqual(["+1", "-1"]);
+    h.decide("n2", 2);
+    await until("the firing", () => h.network.applied.length > 0 && h.runtime.calls.length > 0);
+    controller.abort();
+    await running;
+    const stops = h.nemesis().filter((e) => e.type === "nemesis.stop" && e.id > 1);
+    expect(stops.map((e) => e.fault.kind).sort()).toEqual(["crash-group", "partition"]);
+    expect(stops.every((e) => e.trigger?.slot === 2)).toBe(true);
+    expect(h.network.heals).toBe(1);
+    expect(NODES.every((n) => h.runtime.isUp(n))).toBe(true);
+  });
+
+  it("stops reacting at the window's end and then completes on its own", async () => {
+    const h = harness();
+    const specs = reactionsOf(3, plan(300), scheduleOpts);
+    const outcome = await runSchedule([], { ...h.options, reactions: specs });
+    expect(outcome.status).toBe("completed");
+    h.decide("n1", 1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(h.nemesis()).toEqual([]);
+    expect(h.events.map((e) => e.type)).toEqual(["nemesis.heal", "node.event"]);
+  });
+
+  it("refuses reactions without a way to observe the run", async () => {
+    const h = harness();
+    const specs = reactionsOf(3, plan(300), scheduleOpts);
+    await expect(
+      runSchedule([], { ...h.options, observe: undefined, reactions: specs }),
+    ).rejects.toThrow(/reactions need options.observe/);
+  });
+});

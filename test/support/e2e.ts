@@ -1,0 +1,56 @@
+/** Runs a lab's scenarios on a fixture in-process, as `dslab test` does, for end-to-end tests. */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll } from "vitest";
+import { runTests, type TestSummary } from "../../src/lab/run-lab.ts";
+import type { ScenarioResult } from "../../src/lab/run-scenario.ts";
+
+/** Halves every duration: the suite stays within CI's time while every scenario still runs. */
+export const TIME_SCALE = 0.5;
+
+/** A runner for one lab whose output directories are removed after the test file. */
+export function fixtureRunner(lab: string) {
+  const outDirs: string[] = [];
+  afterAll(async () => {
+    await Promise.all(outDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+  return async (
+    submission: string,
+    scenarios: string[],
+    seed: number,
+    signal = new AbortController().signal,
+  ): Promise<TestSummary> => {
+    const outDir = await mkdtemp(join(tmpdir(), "dslab-e2e-"));
+    outDirs.push(outDir);
+    return runTests({
+      lab,
+      submission: `fixtures/${lab}/${submission}`,
+      seeds: [seed],
+      scenarios,
+      timeScale: TIME_SCALE,
+      outDir,
+      signal,
+      log: () => undefined,
+      onResult: () => undefined,
+      command: "bin/dslab",
+    });
+  };
+}
+
+/** What did not pass, and why, for assertion messages. */
+export function explain(results: ScenarioResult[]): string {
+  return results
+    .filter((r) => r.verdict !== "pass")
+    .map(
+      (r) =>
+        `${r.scenario}: ${r.verdict} ${r.harnessError ?? ""} ${r.checks
+          .filter((c) => c.verdict === "fail" || c.verdict === "unknown")
+          .map((c) => `${c.property}: ${c.summary}`)
+          .join("; ")}`,
+    )
+    .join("\n");
+}
+
+export const verdictOf = (result: ScenarioResult | undefined, property: string) =>
+  result?.checks.find((check) => check.property === property)?.verdict;
