@@ -222,6 +222,7 @@ describe("describeFault for lab 2 faults", () => {
     expect(describeFault({ kind: "crash-group", nodes: ["n1", "n2"], restartAfterMs: 300 })).toBe(
       "crash n1, n2 together, restart after 300 ms",
     );
+    expect(describeFault({ kind: "pause-group", nodes: ["n3"] })).toBe("pause n3");
     expect(describeFault({ kind: "stable" })).toBe("stable period (no fault)");
   });
 });

@@ -7,8 +7,9 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { CheckResult, NamedChecker } from "../check/types.ts";
+import { type ReactionSpec, reactionsOf } from "../nemesis/reactions.ts";
 import { runSchedule } from "../nemesis/runner.ts";
-import { drawSchedule } from "../nemesis/schedule.ts";
+import { drawSchedule, type ScheduleOptions } from "../nemesis/schedule.ts";
 import { describeFault } from "../net/describe-fault.ts";
 import { FaultNetwork } from "../net/fault-network.ts";
 import { freePort } from "../net/free-port.ts";
@@ -104,11 +105,26 @@ export interface ScenarioResult {
 export function scheduleFor(
   request: Pick<ScenarioRunRequest, "definition" | "scenario" | "seed" | "timeScale">,
 ): ScheduledFault[] {
-  const { definition, scenario, seed, timeScale } = request;
+  const { scenario, seed } = request;
   if (!scenario.nemesis) return [];
-  const nodes = scenarioNodes(definition, scenario);
-  const links = labLinks({ clients: definition.clients, nodes }).map((link) => link.name);
-  return drawSchedule(seed, scenario.nemesis, { timeScale, links, nodes });
+  return drawSchedule(seed, scenario.nemesis, scheduleOptions(request));
+}
+
+function scheduleOptions(
+  request: Pick<ScenarioRunRequest, "definition" | "scenario" | "timeScale">,
+): ScheduleOptions {
+  const nodes = scenarioNodes(request.definition, request.scenario);
+  const links = labLinks({ clients: request.definition.clients, nodes }).map((link) => link.name);
+  return { timeScale: request.timeScale, links, nodes };
+}
+
+/** The plan's reactions to the run's events, with their seeded choices. */
+function reactionsFor(
+  request: Pick<ScenarioRunRequest, "definition" | "scenario" | "seed" | "timeScale">,
+): ReactionSpec[] {
+  const { scenario, seed } = request;
+  if (!scenario.nemesis?.reactions) return [];
+  return reactionsOf(seed, scenario.nemesis, scheduleOptions(request));
 }
 
 /** A scenario may run the lab with another number of nodes (lab 2: 3 or 5). */
@@ -229,6 +245,8 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
         emit,
         now,
         signal: local.signal,
+        reactions: reactionsFor(request),
+        observe,
       }).then(
         () => undefined,
         (error: unknown) => {

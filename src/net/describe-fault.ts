@@ -24,12 +24,16 @@ export function describeFault(fault: Fault): string {
     case "partition":
       return `partition ${fault.name}: ${describeCuts(fault.cuts)}`;
     case "crash-group":
-      return `crash ${fault.nodes.join(", ")} together, restart after ${fault.restartAfterMs} ms`;
+      return `crash ${together(fault.nodes)}, restart after ${fault.restartAfterMs} ms`;
     case "pause-group":
-      return `pause ${fault.nodes.join(", ")} together`;
+      return `pause ${together(fault.nodes)}`;
     case "stable":
       return "stable period (no fault)";
   }
+}
+
+function together(nodes: readonly string[]): string {
+  return nodes.length === 1 ? (nodes[0] as string) : `${nodes.join(", ")} together`;
 }
 
 /**
