@@ -2,6 +2,7 @@
  * The dslab command line. Exit codes: 0 every scenario passed; 1 a scenario failed (or was
  * unknown); 2 bad usage, manifest or build; 3 the harness itself failed; 130 interrupted.
  */
+import { readFile } from "node:fs/promises";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { abortOnSignals, addGradeCommands } from "../grade/commands.ts";
 import { registerTraceCommands } from "../inspect/cli.ts";
@@ -10,6 +11,8 @@ import { ManifestError } from "../lab/manifest.ts";
 import { runTests, UsageError } from "../lab/run-lab.ts";
 import { HARNESS_VERSION } from "../lab/version.ts";
 import { formatScenario, formatTotals } from "../report/console.ts";
+import { registerShrinkCommand } from "../shrink/cli.ts";
+import { parseScheduleFile } from "../shrink/shrink.ts";
 
 export const EXIT = { passed: 0, failed: 1, usage: 2, harness: 3, interrupted: 130 } as const;
 
@@ -41,6 +44,7 @@ interface TestCommandOptions {
   timeScale: number;
   quiet: boolean;
   course?: string;
+  schedule?: string;
 }
 
 async function testCommand(
@@ -52,6 +56,9 @@ async function testCommand(
   const firstSeed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
   const seeds = Array.from({ length: opts.seeds }, (_, i) => firstSeed + i);
   const outDir = opts.out ?? `dslab-out/${lab}-${timestamp()}`;
+  const schedule = opts.schedule
+    ? await readScheduleOption(opts.schedule, opts.scenario)
+    : undefined;
   const controller = new AbortController();
   abortOnSignals(controller);
   console.log(
@@ -64,6 +71,7 @@ async function testCommand(
     scenarios: opts.scenario,
     timeScale: opts.timeScale,
     ...(opts.course ? { course: opts.course } : {}),
+    ...(schedule ? { schedule } : {}),
     outDir,
     signal: controller.signal,
     command: process.env.DSLAB_COMMAND ?? "bin/dslab",
@@ -78,6 +86,20 @@ async function testCommand(
   if (summary.status === "interrupted") return EXIT.interrupted;
   if (summary.results.some((r) => r.verdict === "error")) return EXIT.harness;
   return summary.results.every((r) => r.verdict === "pass") ? EXIT.passed : EXIT.failed;
+}
+
+/** `--schedule` replays one scenario with a given fault schedule (from dslab shrink). */
+async function readScheduleOption(file: string, scenarios: string[]) {
+  if (scenarios.length !== 1) {
+    throw new UsageError("--schedule replays one scenario: name it with --scenario NAME");
+  }
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new UsageError(`cannot read --schedule ${file}: ${(error as Error).message}`);
+  }
+  return { faults: parseScheduleFile(text, file), file };
 }
 
 async function listCommand(lab: string): Promise<number> {
@@ -103,7 +125,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .command("test")
     .description("build a submission and run a lab's scenarios against it")
-    .argument("<lab>", "the lab: rpc")
+    .argument("<lab>", "the lab: rpc or consensus")
     .argument("<submission>", "directory holding dslab.json")
     .option(
       "--seed <n>",
@@ -129,15 +151,20 @@ export function buildProgram(setExit: (code: number) => void): Command {
     )
     .option("--quiet", "only results, no progress lines (also when CI=true)", false)
     .option("--course <file>", "a course file: scenario overrides and extra scenarios")
+    .option(
+      "--schedule <file>",
+      "replay this fault schedule (written by dslab shrink) instead of the seed's",
+    )
     .action(async (lab: string, submission: string, opts: TestCommandOptions) => {
       setExit(await testCommand(lab, submission, opts));
     });
   program
     .command("list")
     .description("list a lab's scenarios and their points")
-    .argument("<lab>", "the lab: rpc")
+    .argument("<lab>", "the lab: rpc or consensus")
     .action(async (lab: string) => setExit(await listCommand(lab)));
   registerTraceCommands(program, (outcome) => setExit(EXIT[outcome]));
+  registerShrinkCommand(program, (outcome) => setExit(EXIT[outcome]), parsePositive);
   addGradeCommands(program, { setExit, parseSeed, parsePositive, timestamp });
   return program;
 }

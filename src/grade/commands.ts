@@ -9,7 +9,7 @@ import { HARNESS_VERSION } from "../lab/version.ts";
 import { killTrackedGroups } from "../runtime/reaper.ts";
 import { gradeExitCode, gradeSubmission, loadPlan } from "./grade.ts";
 import { gradeAll } from "./grade-all.ts";
-import { type GradeReport, hiddenNote, shownScenarios, type View } from "./report.ts";
+import { type GradeReport, hiddenNote, shownScenarios, sumScores, type View } from "./report.ts";
 import { parseShard, type Shard } from "./shard.ts";
 
 export interface CliHelpers {
@@ -241,9 +241,8 @@ export function formatGradeTable(report: GradeReport, view: View): string {
     // Failed runs were printed as they finished; say why the others never ran.
     if (grade.status === "not-run" && !report.problem) lines.push(`           ${grade.reason}`);
   }
-  const score = shown.reduce((sum, grade) => sum + grade.score, 0);
-  const max = shown.reduce((sum, grade) => sum + grade.maxScore, 0);
-  lines.push(`score ${score}/${max}`);
+  const { score, maxScore } = sumScores(shown);
+  lines.push(`score ${score}/${maxScore}`);
   const note = hiddenNote(report, view);
   if (note) lines.push(note);
   return lines.join("\n");

@@ -13,7 +13,7 @@ import { HARNESS_VERSION } from "../lab/version.ts";
 import { formatScenario } from "../report/console.ts";
 import { BUDGET_STOP_MARGIN_MS, budgetGate } from "./budget.ts";
 import { type PlannedScenario, type PlanOptions, planGrade } from "./plan.ts";
-import type { GradeReport, View } from "./report.ts";
+import { type GradeReport, sumScores, type View } from "./report.ts";
 import { appendStepSummary, type ReportPaths, reportWriter } from "./report-files.ts";
 import { gradeScenario } from "./scenario-grade.ts";
 
@@ -98,8 +98,7 @@ export async function gradeSubmission(options: GradeOptions): Promise<GradeOutco
       status,
       ...(problem ? { problem } : {}),
       scenarios,
-      score: scenarios.reduce((sum, grade) => sum + grade.score, 0),
-      maxScore: scenarios.reduce((sum, grade) => sum + grade.maxScore, 0),
+      ...sumScores(scenarios),
     };
   };
   await write(report("running", () => KILLED));

@@ -5,11 +5,18 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
+import type { ScheduledFault } from "../trace/events.ts";
 import { buildSubmission } from "./build.ts";
-import { loadLabDefinition, type ScenarioDefinition, selectScenarios } from "./definition.ts";
+import {
+  type LabDefinition,
+  loadLabDefinition,
+  type ScenarioDefinition,
+  selectScenarios,
+} from "./definition.ts";
+import type { Manifest } from "./manifest.ts";
 import { loadManifest } from "./manifest.ts";
 import { labDriver } from "./registry.ts";
-import { runScenario, type ScenarioResult } from "./run-scenario.ts";
+import { type LabDriver, runScenario, type ScenarioResult } from "./run-scenario.ts";
 import { HARNESS_VERSION } from "./version.ts";
 
 export interface TestOptions {
@@ -29,6 +36,8 @@ export interface TestOptions {
   course?: string;
   /** Exactly these runs, in this order, instead of every seed × every selected scenario. */
   runs?: Array<{ scenario: string; seed: number }>;
+  /** A fault schedule to run instead of the seed's (from `dslab shrink`), and its file. */
+  schedule?: { faults: ScheduledFault[]; file: string };
   /** Asked right before each run (after the build); false skips it: it stays in notRun. */
   shouldStart?: (run: { scenario: ScenarioDefinition; seed: number }) => boolean;
 }
@@ -49,20 +58,41 @@ export interface TestSummary {
 
 export class UsageError extends Error {}
 
-function quoteArg(arg: string): string {
+export function quoteArg(arg: string): string {
   return /^[\w./:=@-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
 }
 
-export async function runTests(options: TestOptions): Promise<TestSummary> {
-  const submission = resolve(options.submission);
+export interface LoadedSubmission {
+  /** Absolute path of the submission directory. */
+  submission: string;
+  manifest: Manifest;
+  definition: LabDefinition;
+  driver: LabDriver;
+}
+
+/** The submission's manifest, checked against the lab asked for, with that lab's definition. */
+export async function loadSubmission(
+  lab: string,
+  submissionPath: string,
+  course?: string,
+): Promise<LoadedSubmission> {
+  const submission = resolve(submissionPath);
   const manifest = await loadManifest(submission);
-  if (manifest.lab !== options.lab) {
+  if (manifest.lab !== lab) {
     throw new UsageError(
-      `${join(options.submission, "dslab.json")} says "lab": "${manifest.lab}", but you asked to test lab "${options.lab}"; run dslab test ${manifest.lab} ${options.submission} or fix the manifest`,
+      `${join(submissionPath, "dslab.json")} says "lab": "${manifest.lab}", but you asked to test lab "${lab}"; run dslab test ${manifest.lab} ${submissionPath} or fix the manifest`,
     );
   }
-  const definition = await loadLabDefinition(options.lab, options.course);
-  const driver = labDriver(options.lab);
+  const definition = await loadLabDefinition(lab, course);
+  return { submission, manifest, definition, driver: labDriver(lab) };
+}
+
+export async function runTests(options: TestOptions): Promise<TestSummary> {
+  const { submission, manifest, definition, driver } = await loadSubmission(
+    options.lab,
+    options.submission,
+    options.course,
+  );
   const outDir = resolve(options.outDir);
   await mkdir(outDir, { recursive: true });
   const planned = options.runs
@@ -121,6 +151,7 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
       String(seed),
       ...(options.course ? ["--course", quoteArg(options.course)] : []),
       ...(options.timeScale !== 1 ? ["--time-scale", String(options.timeScale)] : []),
+      ...(options.schedule ? ["--schedule", quoteArg(options.schedule.file)] : []),
     ].join(" ");
     const result = await runScenario({
       driver,
@@ -134,6 +165,7 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
       runDir: join(outDir, `${scenario.name}-seed${seed}`),
       reproduce,
       signal: options.signal,
+      ...(options.schedule ? { schedule: options.schedule.faults } : {}),
     });
     const shown = relative(process.cwd(), result.tracePath);
     if (shown && !shown.startsWith("..")) result.tracePath = shown;

@@ -77,6 +77,8 @@ export interface ScenarioRunRequest {
   runDir: string;
   reproduce: string;
   signal: AbortSignal;
+  /** Run these faults instead of the schedule drawn from the seed (a shrunk schedule). */
+  schedule?: ScheduledFault[];
 }
 
 export type ScenarioVerdict = "pass" | "fail" | "unknown" | "error";
@@ -167,7 +169,7 @@ export function labLinks(definition: Pick<LabDefinition, "clients" | "nodes">): 
 export async function runScenario(request: ScenarioRunRequest): Promise<ScenarioResult> {
   const { driver, definition, scenario, seed, timeScale, runDir, signal } = request;
   const now = startClock();
-  const schedule = scheduleFor(request);
+  const schedule = request.schedule ?? scheduleFor(request);
   const nodes = scenarioNodes(definition, scenario);
   await rm(runDir, { recursive: true, force: true });
   await mkdir(runDir, { recursive: true });
