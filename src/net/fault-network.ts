@@ -98,15 +98,19 @@ export class FaultNetwork implements LinkFaultTarget {
     this.#listenHost = options.listenHost ?? "127.0.0.1";
   }
 
-  /** Creates the proxy for a link; returns the host:port to dial instead of `upstream`. */
-  async addLink(name: string, upstream: string): Promise<string> {
+  /**
+   * Creates the proxy for a link; returns the host:port to dial instead of `upstream`. `port`
+   * fixes where it listens (a container's published range); by default the server picks.
+   */
+  async addLink(name: string, upstream: string, port = 0): Promise<string> {
     if (!LINK_NAME.test(name)) {
       throw new Error(`link name ${JSON.stringify(name)} must use only letters, digits, _ . -`);
     }
     if (this.#proxies.has(name)) throw new Error(`link ${name} already exists`);
     // Port 0: the server binds a free port itself, so no other process can race us for it.
+    const listen = `${this.#listenHost}:${port}`;
     const proxy = await this.#call(`create the proxy for link ${name} to ${upstream}`, () =>
-      this.#client.createProxy({ name, listen: `${this.#listenHost}:0`, upstream, enabled: true }),
+      this.#client.createProxy({ name, listen, upstream, enabled: true }),
     );
     this.#proxies.set(name, proxy);
     return proxy.listen;
