@@ -3,7 +3,9 @@
 #   Node >= 22 (the npm package node@24 into .tools when the machine's is older),
 #   the npm dependencies, toxiproxy-server v2.12.0 (go install into .tools/bin),
 #   and, for the tests and the C++ fixtures, Debian packages (as root only).
-# Usage: scripts/setup.sh [--with-test-deps]
+#   With --with-docker: docker.io and a running dockerd (as root), and the images
+#   (bin/dslab images) when missing.
+# Usage: scripts/setup.sh [--with-test-deps] [--with-docker]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tools="$root/.tools"
@@ -19,8 +21,21 @@ command -v rpcgen >/dev/null || want_deb rpcsvc-proto
 [ -f /usr/include/tirpc/rpc/rpc.h ] || want_deb libtirpc-dev
 command -v python3 >/dev/null || want_deb python3
 command -v go >/dev/null || [ -x "$tools/bin/toxiproxy-server" ] || want_deb golang-go
-if [ "${1:-}" = "--with-test-deps" ]; then
+with_test_deps=false; with_docker=false
+for arg in "$@"; do
+  case "$arg" in
+    --with-test-deps) with_test_deps=true ;;
+    --with-docker) with_docker=true ;;
+    *) say "unknown option $arg (use --with-test-deps, --with-docker)"; exit 2 ;;
+  esac
+done
+if $with_test_deps; then
   [ -x /usr/sbin/rpcbind ] || want_deb rpcbind
+fi
+if $with_docker; then
+  command -v docker >/dev/null || want_deb docker.io
+  command -v debootstrap >/dev/null || want_deb debootstrap
+  command -v iptables >/dev/null || want_deb iptables
 fi
 if [ ${#need_debs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -61,4 +76,19 @@ if [ ! -x "$tools/bin/toxiproxy-server" ]; then
   GOBIN="$tools/gobin" go install github.com/Shopify/toxiproxy/v2/cmd/server@v2.12.0 >/dev/null 2>&1 \
     || { say "go install of toxiproxy failed (needs the Go module proxy)"; exit 1; }
   mv "$tools/gobin/server" "$tools/bin/toxiproxy-server"
+fi
+
+# The Docker runtime: a running engine and the two images, built locally (no registry).
+if $with_docker; then
+  if ! docker info >/dev/null 2>&1; then
+    [ "$(id -u)" = 0 ] || { say "docker info fails: start dockerd (as root: dockerd &)"; exit 1; }
+    say "starting dockerd in the background (log: /var/log/dockerd.log)"
+    nohup dockerd >/var/log/dockerd.log 2>&1 &
+    for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+    docker info >/dev/null 2>&1 || { say "dockerd did not answer within 60 s; see /var/log/dockerd.log"; exit 1; }
+  fi
+  if ! docker image inspect ghcr.io/shopify/toxiproxy:2.12.0 dslab/runtime:1 >/dev/null 2>&1; then
+    say "building the Docker images (bin/dslab images)"
+    "$root/bin/dslab" images >/dev/null
+  fi
 fi

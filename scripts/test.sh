@@ -2,7 +2,7 @@
 # The test command: installs what is missing, then type-check, lint and the test suite.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-"$root/scripts/setup.sh" --with-test-deps
+"$root/scripts/setup.sh" --with-test-deps --with-docker
 cd "$root"
 if [ -x .tools/node_modules/node/bin/node ]; then export PATH="$root/.tools/node_modules/node/bin:$PATH"; fi
 export DSLAB_TOXIPROXY="${DSLAB_TOXIPROXY:-$root/.tools/bin/toxiproxy-server}"

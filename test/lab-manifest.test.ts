@@ -92,10 +92,10 @@ describe("loadManifest", () => {
   });
 
   it("lists every unknown field by name", async () => {
-    const dir = await submission({ lab: "rpc", run: ["./server"], bulid: "make", image: "x" });
+    const dir = await submission({ lab: "rpc", run: ["./server"], bulid: "make", imgae: "x" });
     const error = await manifestError(dir);
     expect(error.problems).toHaveLength(1);
-    expect(error.problems[0]).toContain('unknown fields "bulid", "image"');
+    expect(error.problems[0]).toContain('unknown fields "bulid", "imgae"');
     expect(error.problems[0]).toContain('"lab", "build", "run"');
   });
 

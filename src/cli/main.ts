@@ -11,6 +11,7 @@ import { ManifestError } from "../lab/manifest.ts";
 import { runTests, UsageError } from "../lab/run-lab.ts";
 import { HARNESS_VERSION } from "../lab/version.ts";
 import { formatScenario, formatTotals } from "../report/console.ts";
+import { RUNTIME_KINDS, type RuntimeKind } from "../runtime/infrastructure.ts";
 import { registerShrinkCommand } from "../shrink/cli.ts";
 import { parseScheduleFile } from "../shrink/shrink.ts";
 
@@ -39,7 +40,7 @@ interface TestCommandOptions {
   seed?: number;
   seeds: number;
   scenario: string[];
-  runtime: string;
+  runtime: RuntimeKind;
   out?: string;
   timeScale: number;
   quiet: boolean;
@@ -70,6 +71,7 @@ async function testCommand(
     seeds,
     scenarios: opts.scenario,
     timeScale: opts.timeScale,
+    runtime: opts.runtime,
     ...(opts.course ? { course: opts.course } : {}),
     ...(schedule ? { schedule } : {}),
     outDir,
@@ -140,7 +142,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     )
     .option("--scenario <name...>", "run only these scenarios (see dslab list <lab>)", [])
     .addOption(
-      new Option("--runtime <kind>", "how nodes run").choices(["process"]).default("process"),
+      new Option("--runtime <kind>", "how nodes run: local processes or Docker containers")
+        .choices([...RUNTIME_KINDS])
+        .default("process"),
     )
     .option("--out <dir>", "where traces and results go (default dslab-out/<lab>-<time>)")
     .option(
@@ -163,6 +167,33 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description("list a lab's scenarios and their points")
     .argument("<lab>", "the lab: rpc or consensus")
     .action(async (lab: string) => setExit(await listCommand(lab)));
+  program
+    .command("images")
+    .description("build the Docker images (Toxiproxy, dslab/runtime:1) locally when missing")
+    .option("--force", "rebuild even when present", false)
+    .action(async (opts: { force: boolean }) => {
+      const { buildImages } = await import("../images/build-images.ts");
+      await buildImages({ force: opts.force, log: (line) => console.log(line) });
+      setExit(EXIT.passed);
+    });
+  program
+    .command("doctor")
+    .description("report what dslab needs, what is present and missing, and the fix for each")
+    .action(async () => {
+      const { formatDoctor, runDoctor } = await import("../doctor/doctor.ts");
+      const checks = await runDoctor();
+      console.log(formatDoctor(checks));
+      setExit(checks.every((check) => check.ok) ? EXIT.passed : EXIT.failed);
+    });
+  program
+    .command("clean")
+    .description("remove Docker containers, networks and volumes left by dead dslab runs")
+    .action(async () => {
+      const { dockerClient } = await import("../runtime/docker-engine.ts");
+      const { cleanDeadRuns } = await import("../runtime/docker-clean.ts");
+      console.log(`removed ${await cleanDeadRuns(await dockerClient())} objects of dead runs`);
+      setExit(EXIT.passed);
+    });
   registerTraceCommands(program, (outcome) => setExit(EXIT[outcome]));
   registerShrinkCommand(program, (outcome) => setExit(EXIT[outcome]), parsePositive);
   addGradeCommands(program, { setExit, parseSeed, parsePositive, timestamp });

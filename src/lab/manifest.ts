@@ -8,7 +8,7 @@ import { Ajv2020, type DefinedError, type ValidateFunction } from "ajv/dist/2020
 
 export const MANIFEST_FILE = "dslab.json";
 const SCHEMA_URL = new URL("../../labs/manifest.schema.json", import.meta.url);
-const ALLOWED_FIELDS = ["lab", "build", "run"] as const;
+const ALLOWED_FIELDS = ["lab", "build", "run", "image"] as const;
 const ADVICE =
   'The format is in docs/node-contract.md (schema: labs/manifest.schema.json); for example {"lab": "rpc", "build": "make", "run": ["./server"]}.';
 
@@ -20,6 +20,8 @@ export interface Manifest {
   build?: string;
   /** The argv that starts one node. */
   run: string[];
+  /** A course's own node image for `--runtime docker` (default dslab/runtime:1). */
+  image?: string;
 }
 
 /** A manifest that cannot be used; the message names the file, the problems and the fix. */
@@ -146,6 +148,7 @@ const FIELD_EXPECTATIONS: Record<string, string> = {
   lab: 'one of "rpc" or "consensus"',
   build: 'a non-empty shell command such as "make" (or leave the field out)',
   run: 'a non-empty array of strings such as ["./server"] or ["python3", "server.py"]',
+  image: 'a local Docker image name such as "dslab/runtime:1" (or leave the field out)',
 };
 
 /** Turns Ajv's errors into one sentence per problem, unknown fields grouped into one. */

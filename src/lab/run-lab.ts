@@ -5,6 +5,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
+import type { RuntimeKind } from "../runtime/infrastructure.ts";
 import type { ScheduledFault } from "../trace/events.ts";
 import { buildSubmission } from "./build.ts";
 import {
@@ -38,6 +39,8 @@ export interface TestOptions {
   runs?: Array<{ scenario: string; seed: number }>;
   /** A fault schedule to run instead of the seed's (from `dslab shrink`), and its file. */
   schedule?: { faults: ScheduledFault[]; file: string };
+  /** Where nodes (and the build) run; default process. */
+  runtime?: RuntimeKind;
   /** Asked right before each run (after the build); false skips it: it stays in notRun. */
   shouldStart?: (run: { scenario: ScenarioDefinition; seed: number }) => boolean;
 }
@@ -119,7 +122,14 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
   await save();
 
   options.log(`building ${options.submission} (${manifest.build ?? "no build command"})`);
-  const build = await buildSubmission(submission, manifest, outDir);
+  const build =
+    options.runtime === "docker"
+      ? await (await import("../runtime/docker-build.ts")).buildSubmissionInContainer(
+          submission,
+          manifest,
+          outDir,
+        )
+      : await buildSubmission(submission, manifest, outDir);
   summary.build = {
     ok: build.ok,
     durationMs: build.durationMs,
@@ -151,6 +161,7 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
       String(seed),
       ...(options.course ? ["--course", quoteArg(options.course)] : []),
       ...(options.timeScale !== 1 ? ["--time-scale", String(options.timeScale)] : []),
+      ...(options.runtime && options.runtime !== "process" ? ["--runtime", options.runtime] : []),
       ...(options.schedule ? ["--schedule", quoteArg(options.schedule.file)] : []),
     ].join(" ");
     const result = await runScenario({
@@ -166,6 +177,7 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
       reproduce,
       signal: options.signal,
       ...(options.schedule ? { schedule: options.schedule.faults } : {}),
+      ...(options.runtime ? { runtime: options.runtime } : {}),
     });
     const shown = relative(process.cwd(), result.tracePath);
     if (shown && !shown.startsWith("..")) result.tracePath = shown;

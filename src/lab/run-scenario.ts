@@ -11,11 +11,12 @@ import { type ReactionSpec, reactionsOf } from "../nemesis/reactions.ts";
 import { runSchedule } from "../nemesis/runner.ts";
 import { drawSchedule, type ScheduleOptions } from "../nemesis/schedule.ts";
 import { describeFault } from "../net/describe-fault.ts";
-import { FaultNetwork } from "../net/fault-network.ts";
-import { freePort } from "../net/free-port.ts";
-import { startToxiproxyServer, type ToxiproxyServer } from "../net/toxiproxy-server.ts";
 import { writeTraceHtml } from "../report/html/index.ts";
-import { ProcessRuntime } from "../runtime/process-runtime.ts";
+import {
+  type RunInfrastructure,
+  type RuntimeKind,
+  startInfrastructure,
+} from "../runtime/infrastructure.ts";
 import type { NodeRuntime, NodeSpec } from "../runtime/types.ts";
 import { startClock } from "../trace/clock.ts";
 import {
@@ -79,6 +80,8 @@ export interface ScenarioRunRequest {
   signal: AbortSignal;
   /** Run these faults instead of the schedule drawn from the seed (a shrunk schedule). */
   schedule?: ScheduledFault[];
+  /** Where nodes run (default process); the rest of the run is the same. */
+  runtime?: RuntimeKind;
 }
 
 export type ScenarioVerdict = "pass" | "fail" | "unknown" | "error";
@@ -185,7 +188,7 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
     startedAt: new Date().toISOString(),
     harness: { name: "dslab", version: HARNESS_VERSION, node: process.version },
     submission: { path: request.submissionPath, manifest: request.manifest },
-    runtime: "process",
+    runtime: request.runtime ?? "process",
     timeScale,
     nodes,
     schedule,
@@ -213,33 +216,31 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
   const local = new AbortController();
   const onAbort = () => local.abort();
   signal.addEventListener("abort", onAbort);
-  let toxiproxy: ToxiproxyServer | undefined;
-  let network: FaultNetwork | undefined;
-  let runtime: ProcessRuntime | undefined;
+  let infrastructure: RunInfrastructure | undefined;
+  let runtime: NodeRuntime | undefined;
   let harnessError: string | undefined;
   const started = performance.now();
   try {
-    toxiproxy = await startToxiproxyServer();
-    network = new FaultNetwork(toxiproxy.apiUrl);
-    runtime = new ProcessRuntime({
+    infrastructure = await startInfrastructure(request.runtime ?? "process", {
       emit,
       now,
+      nodes,
       eventTypes: driver.eventTypes,
-      timeScale: Math.max(1, timeScale),
+      timeScale,
       onFatal: () => local.abort(),
+      ...(request.manifest.image ? { image: request.manifest.image } : {}),
     });
-    const ports = await nodePorts(nodes);
+    const { network } = infrastructure;
+    const nodeRuntime = infrastructure.runtime;
+    runtime = nodeRuntime;
     // Proxies first: every node's DSLAB_PEERS names its peers' proxies.
     const endpoints = new Map<string, Endpoint>();
     for (const link of labLinks({ clients: definition.clients, nodes })) {
-      const target = ports.get(link.to);
-      const upstream = link.port === "client" ? target?.port : target?.peerPort;
-      const listen = await network.addLink(link.name, `127.0.0.1:${upstream}`);
-      const [host, port] = splitHostPort(listen);
-      endpoints.set(link.name, { link: link.name, host, port });
+      const at = await infrastructure.addLink(link);
+      endpoints.set(link.name, { link: link.name, ...at });
     }
-    const specs = nodeSpecs(request, nodes, ports, endpoints);
-    const starts = await Promise.all(specs.map((spec) => (runtime as ProcessRuntime).start(spec)));
+    const specs = nodeSpecs(request, nodes, infrastructure, endpoints);
+    const starts = await Promise.all(specs.map((spec) => nodeRuntime.start(spec)));
     if (starts.every((start) => start.ok)) {
       const nemesisDone = runSchedule(schedule, {
         network,
@@ -282,9 +283,7 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
     emit({ type: "harness.error", t: now(), message: harnessError });
   } finally {
     signal.removeEventListener("abort", onAbort);
-    await runtime?.stopAll().catch(() => undefined);
-    await network?.destroy().catch(() => undefined);
-    await toxiproxy?.stop().catch(() => undefined);
+    await infrastructure?.stop().catch(() => undefined);
   }
   const interrupted = signal.aborted;
   const end: EndEvent = {
@@ -312,25 +311,10 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
   return result;
 }
 
-async function nodePorts(
-  nodes: string[],
-): Promise<Map<string, { port: number; peerPort?: number }>> {
-  const ports = new Map<string, { port: number; peerPort?: number }>();
-  for (const id of nodes) {
-    ports.set(
-      id,
-      nodes.length > 1
-        ? { port: await freePort(), peerPort: await freePort() }
-        : { port: await freePort() },
-    );
-  }
-  return ports;
-}
-
 function nodeSpecs(
   request: ScenarioRunRequest,
   nodes: string[],
-  ports: Map<string, { port: number; peerPort?: number }>,
+  infrastructure: Pick<RunInfrastructure, "nodePorts">,
   endpoints: Map<string, Endpoint>,
 ): NodeSpec[] {
   const argv = resolveRunArgv(request.manifest, request.buildDir);
@@ -339,7 +323,7 @@ function nodeSpecs(
     argv,
     cwd: request.buildDir,
     env: {},
-    ...(ports.get(id) ?? { port: 0 }),
+    ...infrastructure.nodePorts(id),
     peers: nodes
       .filter((peer) => peer !== id)
       .map((peer) => {
@@ -365,11 +349,6 @@ export function scaleDurations(
       return [key, value];
     }),
   );
-}
-
-function splitHostPort(address: string): [string, number] {
-  const at = address.lastIndexOf(":");
-  return [address.slice(0, at), Number(address.slice(at + 1))];
 }
 
 /** Checkers are pure, but a bug in one must not take the verdict or the others down. */

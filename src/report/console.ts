@@ -37,7 +37,8 @@ export function formatScenario(result: ScenarioResult): string {
   }
   lines.push(`      reproduce: ${result.reproduce}`);
   lines.push(`      trace: ${result.tracePath}`);
-  if (!result.viewerError) lines.push(`      view: ${result.tracePath.replace(/\.jsonl$/, ".html")}`);
+  if (!result.viewerError)
+    lines.push(`      view: ${result.tracePath.replace(/\.jsonl$/, ".html")}`);
   return lines.join("\n");
 }
 

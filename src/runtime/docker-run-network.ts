@@ -1,8 +1,8 @@
 /**
  * One run's private network: an internal Docker bridge (no route out), labelled with the run.
  * Docker still gives the host an address on an internal bridge, so a node could dial a
- * listener on the host through it; an iptables rule (tagged with the run id, removed with the
- * network) drops every new connection a container opens towards the host.
+ * listener on the host through it; iptables rules (tagged with the run id, removed with the
+ * network) drop that, and a node's connections to Toxiproxy's API.
  */
 import type Dockerode from "dockerode";
 import { execa } from "execa";
@@ -14,22 +14,30 @@ export interface RunNetwork {
   remove(): Promise<void>;
 }
 
-/** The iptables rule that keeps a run's containers from opening connections to the host. */
-function hostBlockRule(bridge: string, runId: string): string[] {
+/** Toxiproxy's API port inside its container: nodes must not reconfigure their own faults. */
+export const TOXIPROXY_API_PORT = 8474;
+const CHAINS = ["INPUT", "DOCKER-USER"] as const;
+
+/**
+ * The run's iptables rules: no new connection from a container to the host (INPUT), and none
+ * from a node to Toxiproxy's API (bridged traffic, seen by DOCKER-USER through br_netfilter).
+ */
+function isolationRules(bridge: string, runId: string): string[][] {
+  const tag = ["-m", "comment", "--comment", `${RUN_LABEL}=${runId}`, "-j", "DROP"];
   return [
-    "INPUT",
-    "-i",
-    bridge,
-    "-m",
-    "conntrack",
-    "--ctstate",
-    "NEW",
-    "-m",
-    "comment",
-    "--comment",
-    `${RUN_LABEL}=${runId}`,
-    "-j",
-    "DROP",
+    ["INPUT", "-i", bridge, "-m", "conntrack", "--ctstate", "NEW", ...tag],
+    [
+      "DOCKER-USER",
+      "-i",
+      bridge,
+      "-o",
+      bridge,
+      "-p",
+      "tcp",
+      "--dport",
+      String(TOXIPROXY_API_PORT),
+      ...tag,
+    ],
   ];
 }
 
@@ -42,35 +50,41 @@ export async function createRunNetwork(docker: Dockerode, runId: string): Promis
     Labels: runLabels(runId),
     Options: { "com.docker.network.bridge.name": bridge },
   });
-  const rule = hostBlockRule(bridge, runId);
-  const blocked = await execa("iptables", ["-I", ...rule], { reject: false, timeout: 10_000 });
-  if (blocked.exitCode !== 0) {
-    await network.remove().catch(() => undefined);
-    throw new Error(
-      `could not isolate the run's network from the host (iptables -I ${rule.join(" ")}: ${blocked.stderr || blocked.shortMessage}); the docker runtime needs root and iptables`,
-    );
+  for (const rule of isolationRules(bridge, runId)) {
+    const added = await execa("iptables", ["-I", ...rule], { reject: false, timeout: 10_000 });
+    if (added.exitCode !== 0) {
+      await removeIsolationRules(runId);
+      await network.remove().catch(() => undefined);
+      throw new Error(
+        `could not isolate the run's network (iptables -I ${rule.join(" ")}: ${added.stderr || added.shortMessage}); the docker runtime needs root and iptables`,
+      );
+    }
   }
   return {
     name,
     bridge,
     remove: async () => {
-      await removeHostBlockRules(runId);
+      await removeIsolationRules(runId);
       await network.remove();
     },
   };
 }
 
 /** Deletes the iptables rules of a run (every run's when runId is undefined). */
-export async function removeHostBlockRules(runId?: string): Promise<number> {
-  const listed = await execa("iptables", ["-S", "INPUT"], { reject: false, timeout: 10_000 });
-  const mine = listed.stdout
-    .split("\n")
-    .filter((line) => line.includes(`${RUN_LABEL}=${runId ?? ""}`) && line.startsWith("-A "));
-  for (const line of mine) {
-    const args = line.slice(3).split(" ");
-    await execa("iptables", ["-D", ...args.map(unquote)], { reject: false, timeout: 10_000 });
+export async function removeIsolationRules(runId?: string): Promise<number> {
+  let removed = 0;
+  for (const chain of CHAINS) {
+    const listed = await execa("iptables", ["-S", chain], { reject: false, timeout: 10_000 });
+    const mine = listed.stdout
+      .split("\n")
+      .filter((line) => line.startsWith("-A ") && line.includes(`${RUN_LABEL}=${runId ?? ""}`));
+    for (const line of mine) {
+      const args = line.slice(3).split(" ").map(unquote);
+      await execa("iptables", ["-D", ...args], { reject: false, timeout: 10_000 });
+      removed += 1;
+    }
   }
-  return mine.length;
+  return removed;
 }
 
 function unquote(arg: string): string {

@@ -1,0 +1,83 @@
+/**
+ * What a scenario run stands on, by runtime kind: the fault network (Toxiproxy), the node
+ * runtime, and where nodes and links live. The scenario code is the same for every kind.
+ */
+import { FaultNetwork } from "../net/fault-network.ts";
+import { freePort } from "../net/free-port.ts";
+import { startToxiproxyServer } from "../net/toxiproxy-server.ts";
+import { ProcessRuntime } from "./process-runtime.ts";
+import type { NodeRuntime, RuntimeHooks } from "./types.ts";
+
+export type RuntimeKind = "process" | "docker";
+export const RUNTIME_KINDS: readonly RuntimeKind[] = ["process", "docker"];
+
+export interface InfrastructureOptions extends RuntimeHooks {
+  nodes: string[];
+  eventTypes: string[];
+  timeScale: number;
+  /** A course's own node image (manifest "image"); docker only. */
+  image?: string;
+}
+
+/** A link's proxy: the dialer connects to host:port; it forwards to the node's port. */
+export interface LinkRequest {
+  name: string;
+  to: string;
+  port: "client" | "peer";
+}
+
+export interface RunInfrastructure {
+  readonly network: FaultNetwork;
+  readonly runtime: NodeRuntime;
+  /** The node's ports as its spec carries them. */
+  nodePorts(node: string): { port: number; peerPort?: number };
+  /** Creates the link's proxy; returns where its dialer (a client or a node) connects. */
+  addLink(link: LinkRequest): Promise<{ host: string; port: number }>;
+  stop(): Promise<void>;
+}
+
+export async function startInfrastructure(
+  kind: RuntimeKind,
+  options: InfrastructureOptions,
+): Promise<RunInfrastructure> {
+  if (kind === "docker") {
+    const { startDockerInfrastructure } = await import("./docker-infrastructure.ts");
+    return startDockerInfrastructure(options);
+  }
+  return startProcessInfrastructure(options);
+}
+
+async function startProcessInfrastructure(
+  options: InfrastructureOptions,
+): Promise<RunInfrastructure> {
+  const ports = new Map<string, { port: number; peerPort?: number }>();
+  for (const id of options.nodes) {
+    ports.set(
+      id,
+      options.nodes.length > 1
+        ? { port: await freePort(), peerPort: await freePort() }
+        : { port: await freePort() },
+    );
+  }
+  const toxiproxy = await startToxiproxyServer();
+  const network = new FaultNetwork(toxiproxy.apiUrl);
+  const runtime = new ProcessRuntime({ ...options, timeScale: Math.max(1, options.timeScale) });
+  const portsOf = (node: string) => ports.get(node) ?? { port: 0 };
+  return {
+    network,
+    runtime,
+    nodePorts: portsOf,
+    addLink: async (link) => {
+      const target = portsOf(link.to);
+      const upstream = link.port === "client" ? target.port : target.peerPort;
+      const listen = await network.addLink(link.name, `127.0.0.1:${upstream}`);
+      const at = listen.lastIndexOf(":");
+      return { host: listen.slice(0, at), port: Number(listen.slice(at + 1)) };
+    },
+    stop: async () => {
+      await runtime.stopAll().catch(() => undefined);
+      await network.destroy().catch(() => undefined);
+      await toxiproxy.stop();
+    },
+  };
+}
