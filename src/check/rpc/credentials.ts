@@ -67,11 +67,17 @@ export function followCookies(trace: Trace): CookieTimeline {
   const earlier = new Set<string>();
   let incarnation: number | undefined;
   let current: string | undefined;
+  let dying = false;
   trace.events.forEach((e, index) => {
-    if ((e.type === "node.kill" || e.type === "node.exit") && e.node === node) {
+    if (e.type === "node.kill" && e.node === node) {
+      // SIGKILL is on its way (a container can take a while to die): until node.exit the old
+      // boot may still answer, so a send in between may meet either boot.
+      dying = true;
+    } else if (e.type === "node.exit" && e.node === node) {
       // The boot that issued `current` is over: later sends can only reach a later boot.
       if (current !== undefined) earlier.add(current);
       current = undefined;
+      dying = false;
     } else if (
       (e.type === "node.start" || e.type === "node.ready") &&
       e.node === node &&
@@ -81,14 +87,16 @@ export function followCookies(trace: Trace): CookieTimeline {
       // before its node.ready is recorded.
       if (current !== undefined) earlier.add(current);
       current = undefined;
+      dying = false;
       incarnation = e.incarnation;
     } else if (e.type === "rpc.send") {
       incarnationAtSend.set(index, incarnation);
       if (isBootCall(e)) bootSends.add(`${e.conn}:${e.xid}`);
       const cred = classifyCredential(e.cred);
       if (cred.kind !== "amo") return;
-      const status: CookieStatus =
-        cred.cookie === "0" || (earlier.has(cred.cookie) && cred.cookie !== current)
+      const status: CookieStatus = dying
+        ? "unknown"
+        : cred.cookie === "0" || (earlier.has(cred.cookie) && cred.cookie !== current)
           ? "stale"
           : current === undefined
             ? "unknown"
