@@ -88,13 +88,14 @@ export interface StablePeriod {
  * A fault that answers the run's events. isolate-decider-crash-minority: when a node prints a
  * decision, cut it off from every other node for durationMs, and at once crash a random
  * minority of the other nodes for restartAfterMs (default half the isolation), so they come
- * back while it is still cut off. Fires for the first `times` decisions that find the
+ * back while it is still cut off; isolate-decider-crash-others crashes every other node.
+ * Fires for the first `times` decisions that find the
  * nemesis idle (no fault active or due within durationMs.max, no stable period).
  */
 export interface Reaction {
   on: "decide";
   times: number;
-  do: "isolate-decider-crash-minority";
+  do: "isolate-decider-crash-minority" | "isolate-decider-crash-others";
   durationMs: Range;
   restartAfterMs?: Range;
 }
@@ -218,7 +219,7 @@ export const NEMESIS_PLAN_SCHEMA = {
         properties: {
           on: { const: "decide" },
           times: { type: "integer", minimum: 1 },
-          do: { const: "isolate-decider-crash-minority" },
+          do: { enum: ["isolate-decider-crash-minority", "isolate-decider-crash-others"] },
           durationMs: range,
           restartAfterMs: range,
         },

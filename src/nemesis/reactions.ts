@@ -62,7 +62,8 @@ export function longestFiringMs(spec: ReactionSpec): number {
 
 /**
  * isolate-decider-crash-minority: the decider cut off from every other node, and a random
- * minority of the others crashed, back before the decider is.
+ * minority of the others crashed, back before the decider is. isolate-decider-crash-others:
+ * every other node crashed (what they accepted must survive: they are a majority without it).
  */
 export function drawReaction(
   rng: RandomGenerator,
@@ -76,7 +77,10 @@ export function drawReaction(
       ? Math.floor(isolatedMs / 2)
       : draw(rng, spec.reaction.restartAfterMs);
   const others = spec.nodes.filter((node) => node !== decider);
-  const crashed = pickSome(rng, others, drawMinoritySize(rng, spec.nodes.length));
+  const crashed =
+    spec.reaction.do === "isolate-decider-crash-others"
+      ? others
+      : pickSome(rng, others, drawMinoritySize(rng, spec.nodes.length));
   return [
     {
       fault: { kind: "partition", name: "isolate-one", cuts: isolate(decider, spec.nodes) },
@@ -100,5 +104,15 @@ export function canReact(
   untilMs: number,
 ): boolean {
   if (atMs < 0 || atMs + lengthMs > untilMs) return false;
-  return schedule.every((s) => s.atMs + activeMs(s) <= atMs || s.atMs >= atMs + lengthMs);
+  return schedule.every(
+    (s) => slowsOnly(s) || s.atMs + activeMs(s) <= atMs || s.atMs >= atMs + lengthMs,
+  );
+}
+
+/**
+ * Slow links (latency, bandwidth) cut nothing off: a reaction may fire while they are in force,
+ * and they widen the window it strikes in (a decision travels slowly to the other nodes).
+ */
+function slowsOnly(s: ScheduledFault): boolean {
+  return s.fault.kind === "latency" || s.fault.kind === "bandwidth";
 }

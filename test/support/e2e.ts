@@ -10,7 +10,7 @@ import type { ScenarioResult } from "../../src/lab/run-scenario.ts";
 export const TIME_SCALE = 0.5;
 
 /** A runner for one lab whose output directories are removed after the test file. */
-export function fixtureRunner(lab: string) {
+export function fixtureRunner(lab: string, timeScale = TIME_SCALE) {
   const outDirs: string[] = [];
   afterAll(async () => {
     await Promise.all(outDirs.map((dir) => rm(dir, { recursive: true, force: true })));
@@ -28,7 +28,7 @@ export function fixtureRunner(lab: string) {
       submission: `fixtures/${lab}/${submission}`,
       seeds: [seed],
       scenarios,
-      timeScale: TIME_SCALE,
+      timeScale,
       outDir,
       signal,
       log: () => undefined,
