@@ -15,45 +15,45 @@ describe("the consensus cpp-reference", () => {
     const summary = await run("cpp-reference", [], seed);
     expect(summary.build?.ok).toBe(true);
     expect(explain(summary.results)).toBe("");
-    expect(summary.results.length).toBeGreaterThanOrEqual(13);
+    expect(summary.results.length).toBeGreaterThanOrEqual(15);
     expect(summary.score).toBe(summary.maxScore);
   });
 });
 
-/** Each bug, the scenarios that expose it and the property that must fail there. */
+/**
+ * Each bug, the scenarios that expose it and the property that must fail there. The subtle
+ * ones (a value already chosen but not yet known everywhere) are hit by a reactive nemesis
+ * whose timing races the protocol, so each bug gets several seeds and must be caught on one.
+ */
 const BUGS: Array<{ fixture: string; scenarios: string[]; fails: string }> = [
   { fixture: "bug-decides-own-input", scenarios: ["clean"], fails: "agreement" },
-  {
-    fixture: "bug-acceptor-memory-only",
-    scenarios: ["decide-and-cut", "total-crash"],
-    fails: "agreement",
-  },
-  {
-    fixture: "bug-ignores-accepted",
-    scenarios: ["decide-and-cut", "flapping-partitions"],
-    fails: "agreement",
-  },
-  {
-    fixture: "bug-quorum-floor-half",
-    scenarios: ["minority-partition", "isolate-each"],
-    fails: "agreement",
-  },
-  { fixture: "bug-stops-retrying", scenarios: ["minority-partition"], fails: "termination" },
+  { fixture: "bug-acceptor-memory-only", scenarios: ["slow-decide-and-cut"], fails: "agreement" },
+  { fixture: "bug-ignores-accepted", scenarios: ["slow-decide-and-cut"], fails: "agreement" },
+  { fixture: "bug-quorum-floor-half", scenarios: ["minority-partition"], fails: "agreement" },
+  { fixture: "bug-stops-retrying", scenarios: ["long-isolation"], fails: "termination" },
   { fixture: "bug-invents-value", scenarios: ["clean"], fails: "validity" },
 ];
 
 describe.each(BUGS)("$fixture", ({ fixture, scenarios, fails }) => {
   it(`fails ${fails} with evidence and a reproduce command`, async () => {
-    const summary = await run(fixture, scenarios, 11);
+    let summary = await run(fixture, scenarios, 11);
+    for (
+      let seed = 12;
+      seed <= 15 && summary.results.every((r) => verdictOf(r, fails) !== "fail");
+      seed++
+    ) {
+      summary = await run(fixture, scenarios, seed);
+    }
+    const seed = summary.results[0]?.seed;
     const failed = summary.results.filter((r) => verdictOf(r, fails) === "fail");
-    // The bug must show in at least one of the scenarios aimed at it, on this fixed seed.
+    // The bug must show in a scenario aimed at it, on one of seeds 11 to 15.
     expect(failed.length, explain(summary.results)).toBeGreaterThan(0);
     for (const result of failed) {
       expect(result.verdict).toBe("fail");
       const check = result.checks.find((c) => c.property === fails);
       expect(check?.evidence[0]?.events.length).toBeGreaterThan(0);
       expect(result.reproduce).toBe(
-        `bin/dslab test consensus fixtures/consensus/${fixture} --scenario ${result.scenario} --seed 11`,
+        `bin/dslab test consensus fixtures/consensus/${fixture} --scenario ${result.scenario} --seed ${seed}`,
       );
     }
   });
