@@ -51,6 +51,17 @@ const LIVE: Record<string, { verdict: string; checks: Record<string, Verdict> }>
       "memory-bound": "skipped",
     },
   },
+  "consensus-bug-decides-own-input-clean.jsonl": {
+    verdict: "fail",
+    checks: {
+      agreement: "fail",
+      validity: "pass",
+      integrity: "pass",
+      "output-format": "pass",
+      termination: "pass",
+      availability: "skipped",
+    },
+  },
   "rpc-cpp-reference-crash-after-ack.jsonl": {
     verdict: "pass",
     checks: {

@@ -24,6 +24,8 @@ import { TraceBuilder } from "./support/trace-builder.ts";
 
 const DURABILITY_TRACE = "fixtures/traces/rpc-bug-memory-only-crash-after-ack.jsonl";
 const CONSENSUS_TRACE = "fixtures/traces/consensus-correct.jsonl";
+/** Recorded from fixtures/consensus/bug-decides-own-input, scenario clean (see its README). */
+const DISAGREEMENT_TRACE = "fixtures/traces/consensus-bug-decides-own-input-clean.jsonl";
 
 interface Frame {
   lanes: string[];
@@ -170,6 +172,25 @@ describe("in Chromium", () => {
     await line.click();
     expect(await line.getAttribute("class")).toContain("focused");
     await expect(page.locator("#details-body").textContent()).resolves.toContain('"node.kill"');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("shows a lab 2 violation (nodes that disagree) recorded from a buggy fixture", async () => {
+    const trace = await readTrace(DISAGREEMENT_TRACE);
+    const { checks } = judgeTrace(trace);
+    await open(trace, checks, "agreement.html");
+    expect(await page.title()).toContain("FAIL");
+    const check = page.locator("details.check.fail", { hasText: "agreement" });
+    const evidence = check.locator(".evidence").first();
+    await expect(evidence.textContent()).resolves.toContain("different");
+    await evidence.locator(".message").click();
+    const wanted = checks
+      .find((c) => c.property === "agreement")
+      ?.evidence[0]?.events.slice()
+      .sort((a, b) => a - b);
+    const shown = (await frame()).highlights.map((h) => h.event).sort((a, b) => a - b);
+    expect(shown).toEqual(wanted);
     expect(errors).toEqual([]);
     await page.close();
   });
