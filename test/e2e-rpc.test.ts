@@ -61,7 +61,9 @@ const BUGS: Array<{
   },
   {
     fixture: "bug-memory-only",
-    scenarios: ["crash-after-ack", "crash-restart"],
+    // The probe reads each write back right after the restart; a random workload may write
+    // the key again first, and then only at-most-once can tell (it does: see crash-restart).
+    scenarios: ["crash-after-ack"],
     fails: "durability",
     holds: ["wire-conformance", "progress"],
   },
