@@ -5,10 +5,9 @@
  * well-formed, is what libtirpc itself produces byte for byte, and is what dslab's codec
  * encodes and decodes.
  */
-import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { consReplyOutcome, encodeConsArgs } from "../src/rpc/cons-codec.ts";
 import {
   CONS_MAX_VALUE_BYTES,
@@ -17,9 +16,21 @@ import {
   CONS_V1,
   type ConsCall,
 } from "../src/rpc/cons-types.ts";
-import { decodeReply, encodeCall } from "../src/rpc/message.ts";
+import { encodeCall } from "../src/rpc/message.ts";
 import { encodeRecord } from "../src/rpc/record.ts";
-import { recordBody, runTool } from "./support/wire-example.ts";
+import {
+  cEncoderPrelude,
+  compileC,
+  decodeExampleReply,
+  expectDefines,
+  loadWireExamples,
+  readmeDumps,
+  recordBody,
+  runEncoderProgram,
+  runTool,
+  tirpcFlags,
+  useRpcgenSources,
+} from "./support/wire-example.ts";
 
 const LAB_DIR = new URL("../labs/consensus/", import.meta.url);
 const TEST_TIMEOUT_MS = 60_000;
@@ -42,42 +53,14 @@ interface WireExamples {
   decideLine: string;
 }
 
-async function loadWireExamples(): Promise<WireExamples> {
-  return JSON.parse(await readFile(new URL("wire-examples.json", LAB_DIR), "utf8")) as WireExamples;
-}
+const loadExamples = () => loadWireExamples<WireExamples>(LAB_DIR);
 
-async function pkgConfig(cwd: string, flag: "--cflags" | "--libs"): Promise<string[]> {
-  return (await runTool(cwd, "pkg-config", [flag, "libtirpc"])).split(/\s+/).filter(Boolean);
-}
-
-let workDir: string;
-
-beforeAll(async () => {
-  workDir = await mkdtemp(path.join(tmpdir(), "dslab-consx-"));
-  // rpcgen names the header it #includes after its input file, so run it on a local copy.
-  await copyFile(new URL("consensus.x", LAB_DIR), path.join(workDir, "consensus.x"));
-  for (const [flag, output] of [
-    ["-h", "consensus.h"],
-    ["-c", "consensus_xdr.c"],
-    ["-l", "consensus_clnt.c"],
-    ["-m", "consensus_svc.c"],
-  ] as const) {
-    await runTool(workDir, "rpcgen", [flag, "consensus.x", "-o", output]);
-  }
-}, TEST_TIMEOUT_MS);
-
-afterAll(async () => {
-  await rm(workDir, { recursive: true, force: true });
-});
+const workDir = useRpcgenSources(LAB_DIR, "consensus", TEST_TIMEOUT_MS);
 
 describe("labs/consensus/consensus.x through rpcgen", () => {
   it("defines the program, version and every procedure number dslab uses", async () => {
-    const header = await readFile(path.join(workDir, "consensus.h"), "utf8");
-    expect(header).toMatch(new RegExp(`#define CONS_PROG 0x${CONS_PROG.toString(16)}\\b`));
-    expect(header).toMatch(new RegExp(`#define CONS_V1 ${CONS_V1}\\b`));
-    for (const [name, number] of Object.entries(CONS_PROCS)) {
-      expect(header).toMatch(new RegExp(`#define ${name} ${number}\\b`));
-    }
+    const header = await readFile(path.join(workDir(), "consensus.h"), "utf8");
+    expectDefines(header, { CONS_PROG: `0x${CONS_PROG.toString(16)}`, CONS_V1, ...CONS_PROCS });
     expect(header).toContain("struct proposal {");
     expect(header).toContain("struct decision {");
   });
@@ -91,8 +74,7 @@ describe("labs/consensus/consensus.x through rpcgen", () => {
   it.each(["consensus_xdr.c", "consensus_clnt.c", "consensus_svc.c"])(
     "generated %s compiles with gcc against libtirpc",
     async (source) => {
-      const cflags = await pkgConfig(workDir, "--cflags");
-      await runTool(workDir, "gcc", ["-c", ...cflags, source, "-o", source.replace(/\.c$/, ".o")]);
+      await compileC(workDir(), source);
     },
     TEST_TIMEOUT_MS,
   );
@@ -100,19 +82,25 @@ describe("labs/consensus/consensus.x through rpcgen", () => {
   it(
     "the generated header compiles as C++17, as a C++ node includes it",
     async () => {
-      const cflags = await pkgConfig(workDir, "--cflags");
-      const source = path.join(workDir, "uses_header.cc");
+      const cflags = await tirpcFlags(workDir(), "--cflags");
+      const source = path.join(workDir(), "uses_header.cc");
       await writeFile(
         source,
         '#include <rpc/rpc.h>\n#include "consensus.h"\nint main() { decision d{}; d.decided = TRUE; return CONS_DECIDED - 2; }\n',
       );
-      await runTool(workDir, "g++", ["-std=c++17", "-c", ...cflags, source, "-o", "uses_header.o"]);
+      await runTool(workDir(), "g++", [
+        "-std=c++17",
+        "-c",
+        ...cflags,
+        source,
+        "-o",
+        "uses_header.o",
+      ]);
     },
     TEST_TIMEOUT_MS,
   );
 });
 
-/** The message inside one record-marked TCP record; fails unless the record is exactly one fragment. */
 /** Checks an `opaque<>` at `offset` (length, bytes, zero padding) ends the message; returns the bytes. */
 function trailingOpaque(body: Buffer, offset: number): Buffer {
   const length = body.readUInt32BE(offset);
@@ -133,7 +121,7 @@ function expectCallHeader(body: Buffer, call: ExampleCall<ConsCall>, proc: numbe
 
 describe("labs/consensus/wire-examples.json", () => {
   it("holds a CONS_PROPOSE call with the slot at offset 40 and the value at 48, as one record", async () => {
-    const { callHex, call } = await loadWireExamples();
+    const { callHex, call } = await loadExamples();
     const body = recordBody(callHex);
     expectCallHeader(body, call, CONS_PROCS.CONS_PROPOSE);
     expect(body.readBigUInt64BE(40).toString()).toBe(call.args.slot);
@@ -144,7 +132,7 @@ describe("labs/consensus/wire-examples.json", () => {
   });
 
   it("holds a CONS_DECIDED call for the same slot, as one record", async () => {
-    const { decidedCallHex, decidedCall, call } = await loadWireExamples();
+    const { decidedCallHex, decidedCall, call } = await loadExamples();
     const body = recordBody(decidedCallHex);
     expectCallHeader(body, decidedCall, CONS_PROCS.CONS_DECIDED);
     expect(body.length).toBe(48);
@@ -153,7 +141,7 @@ describe("labs/consensus/wire-examples.json", () => {
   });
 
   it("holds a SUCCESS reply with decided = TRUE and the proposed value, as one record", async () => {
-    const { replyHex, reply, decidedCall, call } = await loadWireExamples();
+    const { replyHex, reply, decidedCall, call } = await loadExamples();
     const body = recordBody(replyHex);
     expect(reply.xid).toBe(decidedCall.xid);
     const words = Array.from({ length: 7 }, (_, i) => body.readUInt32BE(i * 4));
@@ -165,7 +153,7 @@ describe("labs/consensus/wire-examples.json", () => {
   });
 
   it("holds the matching decide line: the slot as a JSON integer, the value in padded base64", async () => {
-    const { decideLine, call } = await loadWireExamples();
+    const { decideLine, call } = await loadExamples();
     const event: unknown = JSON.parse(decideLine);
     expect(event).toEqual({ type: "decide", slot: Number(call.args.slot), value: call.args.value });
     expect(Number.isSafeInteger(Number(call.args.slot))).toBe(true);
@@ -177,14 +165,8 @@ describe("labs/consensus/wire-examples.json", () => {
   it(
     "matches what libtirpc and rpcgen's routines produce for the same calls and reply",
     async () => {
-      const examples = await loadWireExamples();
-      const source = path.join(workDir, "encode_example.c");
-      await writeFile(source, encoderProgram(examples));
-      const binary = path.join(workDir, "encode_example");
-      const cflags = await pkgConfig(workDir, "--cflags");
-      const libs = await pkgConfig(workDir, "--libs");
-      await runTool(workDir, "gcc", [...cflags, source, "consensus_xdr.c", "-o", binary, ...libs]);
-      const lines = (await runTool(workDir, binary, [])).split("\n");
+      const examples = await loadExamples();
+      const lines = await runEncoderProgram(workDir(), encoderProgram(examples), "consensus_xdr.c");
       expect(lines).toEqual([examples.callHex, examples.decidedCallHex, examples.replyHex]);
     },
     TEST_TIMEOUT_MS,
@@ -200,35 +182,11 @@ function cBytes(bytes: Buffer): string {
 function encoderProgram({ call, decidedCall, reply }: WireExamples): string {
   const callValue = Buffer.from(call.args.value, "base64");
   const replyValue = Buffer.from(reply.result.value, "base64");
-  return `#include <stdio.h>
-#include <string.h>
-#include <rpc/rpc.h>
-#include "consensus.h"
-
-static void print_record(const char *buf, unsigned len) {
-  printf("%08x", 0x80000000u | len);
-  for (unsigned i = 0; i < len; i++) printf("%02x", (unsigned char)buf[i]);
-  printf("\\n");
-}
+  return `${cEncoderPrelude("consensus.h")}
 
 /* Encodes a CALL with AUTH_NONE credential and verifier, then its arguments. */
 static int encode_call(u_int xid, u_int proc, xdrproc_t xdr_args, void *args) {
-  char buf[2048];
-  XDR xdr;
-  xdrmem_create(&xdr, buf, sizeof buf, XDR_ENCODE);
-  struct rpc_msg msg;
-  memset(&msg, 0, sizeof msg);
-  msg.rm_xid = xid;
-  msg.rm_direction = CALL;
-  msg.rm_call.cb_rpcvers = 2;
-  msg.rm_call.cb_prog = CONS_PROG;
-  msg.rm_call.cb_vers = CONS_V1;
-  msg.rm_call.cb_proc = proc;
-  msg.rm_call.cb_cred.oa_flavor = AUTH_NONE;
-  msg.rm_call.cb_verf.oa_flavor = AUTH_NONE;
-  if (!xdr_callmsg(&xdr, &msg) || !xdr_args(&xdr, args)) return 0;
-  print_record(buf, xdr_getpos(&xdr));
-  return 1;
+  return print_call(xid, CONS_PROG, CONS_V1, proc, NULL, xdr_args, args);
 }
 
 int main(void) {
@@ -247,20 +205,7 @@ int main(void) {
   result.decided = ${reply.result.decided ? "TRUE" : "FALSE"};
   result.decision_u.value.value_len = ${replyValue.length};
   result.decision_u.value.value_val = reply_value;
-  struct rpc_msg msg;
-  memset(&msg, 0, sizeof msg);
-  msg.rm_xid = ${reply.xid};
-  msg.rm_direction = REPLY;
-  msg.rm_reply.rp_stat = MSG_ACCEPTED;
-  msg.acpted_rply.ar_verf.oa_flavor = AUTH_NONE;
-  msg.acpted_rply.ar_stat = SUCCESS;
-  msg.acpted_rply.ar_results.where = (caddr_t)&result;
-  msg.acpted_rply.ar_results.proc = (xdrproc_t)xdr_decision;
-  char buf[2048];
-  XDR xdr;
-  xdrmem_create(&xdr, buf, sizeof buf, XDR_ENCODE);
-  if (!xdr_replymsg(&xdr, &msg)) return 3;
-  print_record(buf, xdr_getpos(&xdr));
+  if (!print_success_reply(${reply.xid}, (xdrproc_t)xdr_decision, &result)) return 3;
   return 0;
 }
 `;
@@ -268,7 +213,7 @@ int main(void) {
 
 describe("the wire examples and dslab's own codec (src/rpc/cons-codec.ts)", () => {
   it("dslab encodes both example calls to exactly the published bytes", async () => {
-    const examples = await loadWireExamples();
+    const examples = await loadExamples();
     for (const [example, hex] of [
       [examples.call, examples.callHex],
       [examples.decidedCall, examples.decidedCallHex],
@@ -285,12 +230,9 @@ describe("the wire examples and dslab's own codec (src/rpc/cons-codec.ts)", () =
   });
 
   it("dslab decodes the example reply to the published result", async () => {
-    const { replyHex, reply } = await loadWireExamples();
-    const decoded = decodeReply(recordBody(replyHex));
-    expect(decoded.ok).toBe(true);
-    if (!decoded.ok) return;
-    expect(decoded.value.xid).toBe(reply.xid);
-    expect(consReplyOutcome("CONS_DECIDED", decoded.value)).toEqual({
+    const { replyHex, reply } = await loadExamples();
+    const decoded = decodeExampleReply(replyHex, reply.xid);
+    expect(consReplyOutcome("CONS_DECIDED", decoded)).toEqual({
       kind: "success",
       result: reply.result,
       verifierFlavor: 0,
@@ -302,22 +244,15 @@ describe("labs/consensus/README.md", () => {
   it("shows consensus.x verbatim and the wire examples' bytes, so the page cannot drift from them", async () => {
     const readme = await readFile(new URL("README.md", LAB_DIR), "utf8");
     const consx = await readFile(new URL("consensus.x", LAB_DIR), "utf8");
-    const { callHex, decidedCallHex, replyHex, decideLine } = await loadWireExamples();
+    const { callHex, decidedCallHex, replyHex, decideLine } = await loadExamples();
     expect(readme).toContain(consx.trim());
     expect(readme).toContain(`propose: ${callHex}`);
     expect(readme).toContain(`decided: ${decidedCallHex}`);
     expect(readme).toContain(`reply:   ${replyHex}`);
     expect(readme).toContain(decideLine);
     // The annotated dumps, byte columns joined, are the same records, in the same order.
-    const dumpedBytes = [...readme.matchAll(/^ *\d+ {2}((?:[0-9a-f]{2} )*[0-9a-f]{2}) {2,}\S/gm)]
-      .map((m) => (m[1] ?? "").replaceAll(" ", ""))
-      .join("");
-    const marks = [...readme.matchAll(/^ {8}((?:[0-9a-f]{2} ){3}[0-9a-f]{2}) +record mark/gm)];
-    expect(marks.map((m) => (m[1] ?? "").replaceAll(" ", ""))).toEqual([
-      callHex.slice(0, 8),
-      decidedCallHex.slice(0, 8),
-      replyHex.slice(0, 8),
-    ]);
+    const { marks, bytes: dumpedBytes } = readmeDumps(readme);
+    expect(marks).toEqual([callHex.slice(0, 8), decidedCallHex.slice(0, 8), replyHex.slice(0, 8)]);
     expect(dumpedBytes).toBe(callHex.slice(8) + decidedCallHex.slice(8) + replyHex.slice(8));
   });
 });
