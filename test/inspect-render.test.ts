@@ -15,6 +15,7 @@ import { storyLines } from "../src/inspect/story.ts";
 import { summaryLines } from "../src/inspect/summary.ts";
 import type { Fault, Trace, TraceEvent } from "../src/trace/events.ts";
 import { parseTrace } from "../src/trace/reader.ts";
+import { syntheticHeader } from "./support/synthetic-trace.ts";
 
 const MEMORY_ONLY = "fixtures/traces/rpc-bug-memory-only-crash-after-ack.jsonl";
 
@@ -100,27 +101,17 @@ function twoNodeTrace(): Trace {
     { type: "end", t: 100, status: "completed" },
   ];
   return {
-    header: {
-      type: "header",
-      t: 0,
-      format: "dslab-trace",
-      version: 1,
-      lab: "rpc",
+    header: syntheticHeader({
       scenario: "two-nodes",
       seed: 77,
-      startedAt: "2026-01-01T00:00:00.000Z",
-      harness: { name: "dslab", version: "test", node: "v24" },
       submission: { path: "/sub", manifest: { build: "make", run: ["./node"] } },
-      runtime: "process",
-      timeScale: 1,
       nodes: ["n1", "n2"],
       schedule: [
         { id: 1, atMs: 20, durationMs: 30, fault: BLACKHOLE },
         { id: 2, atMs: 90, durationMs: 5, fault: PAUSE },
       ],
       reproduce: "bin/dslab test x sub --seed 77",
-      params: {},
-    },
+    }),
     events,
   };
 }

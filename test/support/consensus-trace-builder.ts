@@ -5,7 +5,8 @@
  */
 import { CONS_PROCS, CONS_PROG, type ConsCall, type ConsResult } from "../../src/rpc/cons-types.ts";
 import type { ReplyOutcome } from "../../src/rpc/kv-types.ts";
-import type { Fault, NodeId, Trace, TraceEvent } from "../../src/trace/events.ts";
+import type { NodeId } from "../../src/trace/events.ts";
+import { SyntheticTraceBuilder } from "./synthetic-trace.ts";
 
 /** Text as the base64 the trace carries. */
 export const b64 = (text: string): string => Buffer.from(text, "latin1").toString("base64");
@@ -88,10 +89,8 @@ export interface ConsensusTraceOptions {
   params?: Record<string, unknown>;
 }
 
-export class ConsensusTraceBuilder {
+export class ConsensusTraceBuilder extends SyntheticTraceBuilder {
   readonly nodes: NodeId[];
-  private readonly params: Record<string, unknown>;
-  private readonly events: TraceEvent[] = [];
   private readonly conns = new Map<string, number>();
   private readonly incarnations = new Map<NodeId, number>();
   /** The id of the latest operation (for evidence assertions). */
@@ -99,15 +98,11 @@ export class ConsensusTraceBuilder {
   private lastXid = 0;
 
   constructor(options: ConsensusTraceOptions = {}) {
-    const nodes = options.nodes ?? 3;
-    this.nodes =
-      typeof nodes === "number" ? Array.from({ length: nodes }, (_, i) => `n${i + 1}`) : nodes;
-    this.params = options.params ?? {};
-  }
-
-  add(event: TraceEvent): this {
-    this.events.push(event);
-    return this;
+    const count = options.nodes ?? 3;
+    const nodes =
+      typeof count === "number" ? Array.from({ length: count }, (_, i) => `n${i + 1}`) : count;
+    super({ lab: "consensus", nodes, params: options.params ?? {} });
+    this.nodes = nodes;
   }
 
   nextXid(): number {
@@ -230,11 +225,6 @@ export class ConsensusTraceBuilder {
     return this;
   }
 
-  fault(t0: number, t1: number | undefined, id: number, fault: Fault): this {
-    this.add({ type: "nemesis.start", t: t0, id, fault });
-    return t1 === undefined ? this : this.add({ type: "nemesis.stop", t: t1, id, fault });
-  }
-
   /** `from` cannot reach `to` for each cut. */
   partition(t0: number, t1: number, id: number, cuts: [string, string][]): this {
     return this.fault(t0, t1, id, { kind: "partition", name: `p${id}`, cuts });
@@ -253,37 +243,5 @@ export class ConsensusTraceBuilder {
 
   heal(t: number): this {
     return this.add({ type: "nemesis.heal", t });
-  }
-
-  end(t: number, status: "completed" | "interrupted" | "aborted" = "completed"): this {
-    return this.add({ type: "end", t, status });
-  }
-
-  trace(): Trace {
-    const events = this.events
-      .map((e, i) => ({ e, i }))
-      .sort((a, b) => a.e.t - b.e.t || a.i - b.i)
-      .map(({ e }) => e);
-    return {
-      header: {
-        type: "header",
-        t: 0,
-        format: "dslab-trace",
-        version: 1,
-        lab: "consensus",
-        scenario: "synthetic",
-        seed: 1,
-        startedAt: "2026-01-01T00:00:00.000Z",
-        harness: { name: "dslab", version: "test", node: "v24" },
-        submission: { path: "/dev/null", manifest: {} },
-        runtime: "process",
-        timeScale: 1,
-        nodes: this.nodes,
-        schedule: [],
-        reproduce: "synthetic",
-        params: this.params,
-      },
-      events,
-    };
   }
 }

@@ -1,6 +1,6 @@
 /**
- * Builds synthetic traces for checker tests: a few calls with explicit times instead of a real
- * run. Events may be added in any order; `trace()` sorts them by time (stably).
+ * Builds synthetic lab 1 traces for checker tests: a few calls with explicit times instead of
+ * a real run. Events may be added in any order; `trace()` sorts them by time (stably).
  */
 import { applyCall, EMPTY_STATE } from "../../src/check/rpc/kv-model.ts";
 import {
@@ -11,13 +11,8 @@ import {
   type KvStatus,
   type ReplyOutcome,
 } from "../../src/rpc/kv-types.ts";
-import type {
-  Fault,
-  RpcSendEvent,
-  SentCredential,
-  Trace,
-  TraceEvent,
-} from "../../src/trace/events.ts";
+import type { RpcSendEvent, SentCredential } from "../../src/trace/events.ts";
+import { SyntheticTraceBuilder } from "./synthetic-trace.ts";
 
 export const create = (key: string, val: string): KvCall => ({ proc: "CREATE", key, val });
 export const set = (key: string, val: string): KvCall => ({ proc: "SET", key, val });
@@ -140,9 +135,7 @@ export class OpHandle {
   }
 }
 
-export class TraceBuilder {
-  private readonly events: TraceEvent[] = [];
-  private readonly params: Record<string, unknown>;
+export class TraceBuilder extends SyntheticTraceBuilder {
   private nextOp = 1;
   private nextConn = 1;
   private readonly xids = new Map<string, number>();
@@ -151,12 +144,7 @@ export class TraceBuilder {
   cookie = "1001";
 
   constructor(params: Record<string, unknown> = {}) {
-    this.params = params;
-  }
-
-  add(event: TraceEvent): this {
-    this.events.push(event);
-    return this;
+    super({ lab: "rpc", nodes: ["n1"], params });
   }
 
   nextXid(client: string): number {
@@ -236,11 +224,6 @@ export class TraceBuilder {
     return this.add({ type: "node.memory", t, node, rssKiB });
   }
 
-  fault(t0: number, t1: number, id: number, fault: Fault): this {
-    this.add({ type: "nemesis.start", t: t0, id, fault });
-    return this.add({ type: "nemesis.stop", t: t1, id, fault });
-  }
-
   /** A raw transmission outside any op (a probe's hand-made call). */
   rawSend(t: number, fields: Partial<RpcSendEvent> & { conn: number; xid: number }): this {
     return this.add({
@@ -258,38 +241,6 @@ export class TraceBuilder {
 
   rawReply(t: number, conn: number, xid: number, outcome: ReplyOutcome): this {
     return this.add({ type: "rpc.reply", t, conn, xid, outcome, bytes: 32 });
-  }
-
-  end(t: number, status: "completed" | "interrupted" | "aborted" = "completed"): this {
-    return this.add({ type: "end", t, status });
-  }
-
-  trace(): Trace {
-    const events = this.events
-      .map((e, i) => ({ e, i }))
-      .sort((a, b) => a.e.t - b.e.t || a.i - b.i)
-      .map(({ e }) => e);
-    return {
-      header: {
-        type: "header",
-        t: 0,
-        format: "dslab-trace",
-        version: 1,
-        lab: "rpc",
-        scenario: "synthetic",
-        seed: 1,
-        startedAt: "2026-01-01T00:00:00.000Z",
-        harness: { name: "dslab", version: "test", node: process.version },
-        submission: { path: "/dev/null", manifest: {} },
-        runtime: "process",
-        timeScale: 1,
-        nodes: ["n1"],
-        schedule: [],
-        reproduce: "synthetic",
-        params: this.params,
-      },
-      events,
-    };
   }
 }
 
