@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -9,26 +8,7 @@ import { freePort } from "../src/net/free-port.ts";
 import { startToxiproxyServer, type ToxiproxyServer } from "../src/net/toxiproxy-server.ts";
 import { ProcessRuntime } from "../src/runtime/process-runtime.ts";
 import type { NemesisEvent, ScheduledFault, TraceEvent } from "../src/trace/events.ts";
-
-const ECHO_NODE = `require("node:net").createServer((s) => { s.on("error", () => {}); s.pipe(s); })
-  .listen(Number(process.env.DSLAB_PORT), "0.0.0.0");`;
-
-/** true when "ping" comes back through host:port within timeoutMs. */
-function echoes(address: string, timeoutMs: number): Promise<boolean> {
-  const [host, port] = address.split(":");
-  return new Promise((resolve) => {
-    const socket = connect({ host, port: Number(port) });
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.on("connect", () => socket.write("ping"));
-    socket.on("data", () => done(true));
-    socket.on("error", () => done(false));
-  });
-}
+import { ECHO_SERVER_SOURCE, echoes } from "./support/echo.ts";
 
 const isNemesis = (e: TraceEvent): e is NemesisEvent =>
   e.type === "nemesis.start" || e.type === "nemesis.stop";
@@ -63,7 +43,7 @@ describe("nemesis runner against a real toxiproxy-server and a real node", () =>
     const port = await freePort();
     const started = await runtime.start({
       id: "n1",
-      argv: [process.execPath, "-e", ECHO_NODE],
+      argv: [process.execPath, "-e", ECHO_SERVER_SOURCE],
       cwd: dir,
       env: {},
       port,

@@ -1,5 +1,5 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { connect, createServer } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -8,6 +8,7 @@ import { liveProcessesInGroup } from "../src/runtime/process-group.ts";
 import { ProcessRuntime, type ProcessRuntimeOptions } from "../src/runtime/process-runtime.ts";
 import type { NodeExit, NodeSpec } from "../src/runtime/types.ts";
 import type { TraceEvent } from "../src/trace/events.ts";
+import { ECHO_SERVER_SOURCE, echoes } from "./support/echo.ts";
 
 /** Node scripts run as `node -e`: an echo server on DSLAB_PORT that records its starts. */
 const ECHO_NODE = `
@@ -16,25 +17,8 @@ fs.appendFileSync(process.env.DSLAB_DATA_DIR + "/starts", process.pid + "\\n");
 console.log("starting " + process.env.DSLAB_NODE_ID + " peers=" + process.env.DSLAB_PEERS + " tmp=" + process.env.TMPDIR);
 console.log(JSON.stringify({ type: "decided", value: 7 }));
 console.log(JSON.stringify({ type: "chatter" }));
-require("node:net").createServer((s) => { s.on("error", () => {}); s.pipe(s); })
-  .listen(Number(process.env.DSLAB_PORT), "0.0.0.0");
+${ECHO_SERVER_SOURCE}
 `;
-
-/** Answers "echo" within timeoutMs, or not. */
-function echoes(port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.on("connect", () => socket.write("ping"));
-    socket.on("data", () => done(true));
-    socket.on("error", () => done(false));
-  });
-}
 
 describe("process runtime", () => {
   let dir: string;
@@ -93,7 +77,7 @@ describe("process runtime", () => {
     const node = await spec(ECHO_NODE);
     expect(await rt.start(node)).toEqual({ ok: true });
     expect(rt.isUp("n1")).toBe(true);
-    expect(await echoes(node.port, 2000)).toBe(true);
+    expect(await echoes(`127.0.0.1:${node.port}`, 2000)).toBe(true);
     await rt.stopAll();
     const lifecycle = events
       .map((e) => e.type)
@@ -123,10 +107,10 @@ describe("process runtime", () => {
     await rt.kill("n1");
     expect(rt.isUp("n1")).toBe(false);
     expect(await liveProcessesInGroup(pgid)).toEqual([]);
-    expect(await echoes(node.port, 500)).toBe(false);
+    expect(await echoes(`127.0.0.1:${node.port}`, 500)).toBe(false);
 
     expect(await rt.restart("n1")).toEqual({ ok: true });
-    expect(await echoes(node.port, 2000)).toBe(true);
+    expect(await echoes(`127.0.0.1:${node.port}`, 2000)).toBe(true);
     const starts = ofType("node.start");
     expect(starts.map((s) => [s.incarnation, s.port, s.dataDir])).toEqual([
       [1, node.port, node.dataDir],
@@ -143,9 +127,9 @@ describe("process runtime", () => {
     await rt.start(node);
     await rt.pause("n1");
     expect(rt.isPaused("n1")).toBe(true);
-    expect(await echoes(node.port, 700)).toBe(false);
+    expect(await echoes(`127.0.0.1:${node.port}`, 700)).toBe(false);
     await rt.resume("n1");
-    expect(await echoes(node.port, 3000)).toBe(true);
+    expect(await echoes(`127.0.0.1:${node.port}`, 3000)).toBe(true);
     const pauses = events.filter((e) => e.type === "node.pause" || e.type === "node.resume");
     expect(pauses.map((e) => e.type)).toEqual(["node.pause", "node.resume"]);
   });
