@@ -46,6 +46,18 @@ export const MARK_KIND = {
   other: 8,
 } as const;
 
+/** The node state each plain lifecycle event enters, and the mark it leaves on the lane. */
+const NODE_TRANSITIONS: Record<
+  "node.ready" | "node.failed" | "node.pause" | "node.resume" | "node.kill",
+  { state: number; mark?: number }
+> = {
+  "node.ready": { state: NODE_STATE.up },
+  "node.failed": { state: NODE_STATE.failed, mark: MARK_KIND.failed },
+  "node.pause": { state: NODE_STATE.paused },
+  "node.resume": { state: NODE_STATE.up },
+  "node.kill": { state: NODE_STATE.down, mark: MARK_KIND.crash },
+};
+
 export interface CheckView {
   property: string;
   verdict: CheckResult["verdict"];
@@ -385,24 +397,15 @@ export function buildViewModel(trace: Trace, checks: CheckResult[]): ViewModel {
         break;
       }
       case "node.ready":
-        setState(index.get("node", event.node), event.t, NODE_STATE.up);
-        break;
-      case "node.failed": {
-        const lane = index.get("node", event.node);
-        setState(lane, event.t, NODE_STATE.failed);
-        mark(lane, event.t, MARK_KIND.failed, describeEvent(event));
-        break;
-      }
+      case "node.failed":
       case "node.pause":
-        setState(index.get("node", event.node), event.t, NODE_STATE.paused);
-        break;
       case "node.resume":
-        setState(index.get("node", event.node), event.t, NODE_STATE.up);
-        break;
       case "node.kill": {
         const lane = index.get("node", event.node);
-        setState(lane, event.t, NODE_STATE.down);
-        mark(lane, event.t, MARK_KIND.crash, describeEvent(event));
+        const transition = NODE_TRANSITIONS[event.type];
+        setState(lane, event.t, transition.state);
+        if (transition.mark !== undefined)
+          mark(lane, event.t, transition.mark, describeEvent(event));
         break;
       }
       case "node.exit": {
