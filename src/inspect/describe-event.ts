@@ -2,28 +2,14 @@
  * One event as a person reads it: time, who acted, what happened. Calls and replies use the
  * checkers' own wording (src/check/rpc/describe.ts) so a story and a verdict say the same.
  */
-import { describeCall, describeOutcome, quote } from "../check/rpc/describe.ts";
+import { describeLabCall, describeOutcome, quote } from "../check/rpc/describe.ts";
 import { describeFault } from "../net/describe-fault.ts";
-import { isKvCall, type LabCall } from "../rpc/kv-types.ts";
 import type { Trace, TraceEvent } from "../trace/events.ts";
 import { type Correlation, clientOf } from "./correlate.ts";
 
 export interface DescribedEvent {
   actor: string;
   what: string;
-}
-
-/** Any lab's call: lab 1's through the checkers' wording, lab 2's CONS_* with its slot. */
-export function describeLabCall(call: LabCall): string {
-  if (isKvCall(call)) return describeCall(call);
-  switch (call.proc) {
-    case "CONS_NULL":
-      return call.proc;
-    case "CONS_PROPOSE":
-      return `CONS_PROPOSE slot ${call.slot} ${quote(call.value)}`;
-    case "CONS_DECIDED":
-      return `CONS_DECIDED slot ${call.slot}`;
-  }
 }
 
 /** "  1234.5 ms": fixed width so lines align. */

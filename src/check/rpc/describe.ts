@@ -1,5 +1,11 @@
 /** Short human renderings of calls, results and replies for evidence messages. */
-import type { KvCall, LabResult, ReplyOutcome } from "../../rpc/kv-types.ts";
+import {
+  isKvCall,
+  type KvCall,
+  type LabCall,
+  type LabResult,
+  type ReplyOutcome,
+} from "../../rpc/kv-types.ts";
 
 const MAX_SHOWN = 40;
 
@@ -19,6 +25,19 @@ export function describeCall(call: KvCall): string {
       return `${call.proc} ${call.key} ${quote(call.val)}`;
     default:
       return `${call.proc} ${call.key}`;
+  }
+}
+
+/** Any lab's call: lab 1's as describeCall says it, lab 2's CONS_* with its slot. */
+export function describeLabCall(call: LabCall): string {
+  if (isKvCall(call)) return describeCall(call);
+  switch (call.proc) {
+    case "CONS_NULL":
+      return call.proc;
+    case "CONS_PROPOSE":
+      return `${call.proc} slot ${call.slot} ${quote(call.value)}`;
+    case "CONS_DECIDED":
+      return `${call.proc} slot ${call.slot}`;
   }
 }
 

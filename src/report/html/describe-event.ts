@@ -3,22 +3,10 @@
  * and the evidence lists. Lab 1's calls reuse the checkers' phrasing so the view and the
  * evidence messages say the same thing.
  */
-import { describeCall, describeOutcome, quote } from "../../check/rpc/describe.ts";
+import { describeLabCall, describeOutcome, quote } from "../../check/rpc/describe.ts";
 import { describeFault } from "../../net/describe-fault.ts";
-import { isKvCall, type LabCall } from "../../rpc/kv-types.ts";
+import type { LabCall } from "../../rpc/kv-types.ts";
 import type { Fault, TraceEvent } from "../../trace/events.ts";
-
-export function describeLabCall(call: LabCall): string {
-  if (isKvCall(call)) return describeCall(call);
-  switch (call.proc) {
-    case "CONS_NULL":
-      return call.proc;
-    case "CONS_PROPOSE":
-      return `${call.proc} slot ${call.slot} ${quote(call.value)}`;
-    case "CONS_DECIDED":
-      return `${call.proc} slot ${call.slot}`;
-  }
-}
 
 /** The key (lab 1) or slot (lab 2) a call is about, for the key/slot filter; "" for none. */
 export function callSubject(call: LabCall): string {

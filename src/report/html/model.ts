@@ -4,16 +4,10 @@
  * lines. Columns compress far better than one object per event and the page reads them
  * without building 100k objects. Everything is precomputed here so the page only draws.
  */
-import { describeOutcome } from "../../check/rpc/describe.ts";
+import { describeLabCall, describeOutcome } from "../../check/rpc/describe.ts";
 import type { CheckResult } from "../../check/types.ts";
 import type { Fault, Trace, TraceEvent } from "../../trace/events.ts";
-import {
-  callSubject,
-  describeDecision,
-  describeEvent,
-  describeLabCall,
-  faultText,
-} from "./describe-event.ts";
+import { callSubject, describeDecision, describeEvent, faultText } from "./describe-event.ts";
 
 export type LaneKind = "harness" | "client" | "link" | "node";
 
