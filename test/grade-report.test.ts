@@ -191,6 +191,7 @@ function reportWith(grades: ReturnType<typeof gradeScenario>[]): GradeReport {
     harnessVersion: "0.1.0",
     seed: 7,
     timeScale: 1,
+    runtime: "process",
     startedAt: "2026-11-26T10:00:00.000Z",
     executionMs: 65_400,
     status: "completed",

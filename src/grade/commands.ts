@@ -6,10 +6,12 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import type { RepeatRule } from "../lab/definition.ts";
 import { UsageError } from "../lab/run-lab.ts";
 import { HARNESS_VERSION } from "../lab/version.ts";
+import { RUNTIME_KINDS, type RuntimeKind } from "../runtime/infrastructure.ts";
 import { killTrackedGroups } from "../runtime/reaper.ts";
 import { gradeExitCode, gradeSubmission, loadPlan } from "./grade.ts";
 import { gradeAll } from "./grade-all.ts";
 import { type GradeReport, hiddenNote, shownScenarios, sumScores, type View } from "./report.ts";
+import { gradingRuntime } from "./runtime-choice.ts";
 import { parseShard, type Shard } from "./shard.ts";
 
 export interface CliHelpers {
@@ -62,6 +64,8 @@ interface SharedOptions {
   repeat?: number;
   passRate?: number;
   timeScale: number;
+  /** Unset: the course file's runtime, else process. */
+  runtime?: RuntimeKind;
   budget?: number;
   out?: string;
 }
@@ -90,6 +94,14 @@ function repeatRule(opts: SharedOptions): RepeatRule | undefined {
     : { runs: opts.repeat, rule: "pass-rate", minPassRate: opts.passRate };
 }
 
+/** No commander default: an unset --runtime leaves the choice to the course file. */
+function runtimeOption(): Option {
+  return new Option(
+    "--runtime <kind>",
+    'how nodes run: local processes or sandboxed Docker containers (default: the course file\'s "runtime", else process)',
+  ).choices([...RUNTIME_KINDS]);
+}
+
 function addSharedOptions(command: Command, helpers: CliHelpers): Command {
   return command
     .option("--course <file>", "a course file: scenario overrides and extra scenarios")
@@ -110,6 +122,7 @@ function addSharedOptions(command: Command, helpers: CliHelpers): Command {
       },
     )
     .option("--time-scale <x>", "multiply every duration", helpers.parsePositive, 1)
+    .addOption(runtimeOption())
     .option(
       "--budget <seconds>",
       "time budget: scenarios that would not fit are reported as not run",
@@ -196,8 +209,9 @@ async function gradeCommand(
   abortOnSignals(controller);
   const quiet = opts.quiet || process.env.CI === "true";
   const repeat = repeatRule(opts);
+  const runtime = await gradingRuntime(opts.runtime, opts.course);
   console.log(
-    `dslab ${HARNESS_VERSION} grade: lab ${lab}, submission ${submission}, seed ${seed}, time scale ${opts.timeScale}${opts.budget ? `, budget ${opts.budget} s` : ""}, output ${outDir}`,
+    `dslab ${HARNESS_VERSION} grade: lab ${lab}, submission ${submission}, seed ${seed}, time scale ${opts.timeScale}, runtime ${runtime}${opts.budget ? `, budget ${opts.budget} s` : ""}, output ${outDir}`,
   );
   const outcome = await gradeSubmission({
     lab,
@@ -206,6 +220,7 @@ async function gradeCommand(
     scenarios: opts.scenario,
     seed,
     timeScale: opts.timeScale,
+    runtime,
     ...(repeat ? { repeat } : {}),
     ...(opts.budget ? { budgetMs: opts.budget * 1000 } : {}),
     outDir,
@@ -262,11 +277,15 @@ async function gradeAllCommand(
     seed,
     timeScale: opts.timeScale,
   });
+  // Chosen once here and passed on, so every grader runs the same way.
+  const runtime = await gradingRuntime(opts.runtime, opts.course);
   const gradeArgs = [
     "--seed",
     String(seed),
     "--time-scale",
     String(opts.timeScale),
+    "--runtime",
+    runtime,
     ...(opts.course ? ["--course", opts.course] : []),
     ...(opts.scenario.length > 0 ? ["--scenario", ...opts.scenario] : []),
     ...(repeat ? ["--repeat", String(repeat.runs)] : []),
@@ -281,7 +300,9 @@ async function gradeAllCommand(
         : DEFAULT_LIMIT_MS;
   const controller = new AbortController();
   abortOnSignals(controller);
-  console.log(`dslab ${HARNESS_VERSION} grade-all: lab ${lab}, folder ${folder}, seed ${seed}`);
+  console.log(
+    `dslab ${HARNESS_VERSION} grade-all: lab ${lab}, folder ${folder}, seed ${seed}, runtime ${runtime}`,
+  );
   const outcome = await gradeAll({
     lab,
     folder,

@@ -27,7 +27,10 @@ export interface GradeAllOptions {
   shard?: Shard;
   /** Hard wall-clock limit per submission. */
   timeoutMs: number;
-  /** Handed to every `dslab grade` (seed, time scale, budget, course, repeat, scenarios). */
+  /**
+   * Handed to every `dslab grade` (seed, time scale, runtime, budget, course, repeat,
+   * scenarios).
+   */
   gradeArgs: string[];
   /** The CSV's scenario columns, and the points a submission that never got graded missed. */
   scenarios: Array<{ name: string; points: number }>;

@@ -11,6 +11,7 @@ import { runTests, type TestSummary, UsageError } from "../lab/run-lab.ts";
 import type { ScenarioResult } from "../lab/run-scenario.ts";
 import { HARNESS_VERSION } from "../lab/version.ts";
 import { formatScenario } from "../report/console.ts";
+import type { RuntimeKind } from "../runtime/infrastructure.ts";
 import { BUDGET_STOP_MARGIN_MS, budgetGate } from "./budget.ts";
 import { type PlannedScenario, type PlanOptions, planGrade } from "./plan.ts";
 import { type GradeReport, sumScores, type View } from "./report.ts";
@@ -25,6 +26,8 @@ export interface GradeOptions {
   scenarios: string[];
   seed: number;
   timeScale: number;
+  /** Where nodes (and the build) run, as gradingRuntime chose it. */
+  runtime: RuntimeKind;
   /** Replaces every scenario's own repeat rule. */
   repeat?: RepeatRule;
   budgetMs?: number;
@@ -92,6 +95,7 @@ export async function gradeSubmission(options: GradeOptions): Promise<GradeOutco
       harnessVersion: HARNESS_VERSION,
       seed: options.seed,
       timeScale: options.timeScale,
+      runtime: options.runtime,
       ...(options.budgetMs !== undefined ? { budgetMs: options.budgetMs } : {}),
       startedAt,
       executionMs: Math.round(performance.now() - started),
@@ -124,6 +128,7 @@ export async function gradeSubmission(options: GradeOptions): Promise<GradeOutco
       runs: plan.flatMap((p) => p.seeds.map((seed) => ({ scenario: p.scenario.name, seed }))),
       shouldStart: gate.shouldStart,
       timeScale: options.timeScale,
+      runtime: options.runtime,
       outDir,
       signal: AbortSignal.any([options.signal, deadline.signal]),
       command: options.command,

@@ -4,6 +4,7 @@
  * top-level output, which students always see, is written for the student view.
  */
 import type { Visibility } from "../lab/definition.ts";
+import type { RuntimeKind } from "../runtime/infrastructure.ts";
 import { headlineMarkdown, scenarioOutput } from "./markdown.ts";
 import type { GradeReport } from "./report.ts";
 
@@ -28,6 +29,13 @@ export interface GradescopeResults {
   visibility: "visible";
   /** The autograder's stdout may name hidden scenarios in staff runs: never shown. */
   stdout_visibility: "hidden";
+  /** Stored by Gradescope with the grade, for staff: how this grade was produced. */
+  extra_data: {
+    harness_version: string;
+    runtime: RuntimeKind;
+    seed: number;
+    time_scale: number;
+  };
   tests: GradescopeTest[];
 }
 
@@ -39,6 +47,12 @@ export function gradescopeResults(report: GradeReport): GradescopeResults {
     output_format: "md",
     visibility: "visible",
     stdout_visibility: "hidden",
+    extra_data: {
+      harness_version: report.harnessVersion,
+      runtime: report.runtime,
+      seed: report.seed,
+      time_scale: report.timeScale,
+    },
     tests: report.scenarios.map((grade) => ({
       name: `${grade.name}: ${grade.title}`,
       score: grade.score,

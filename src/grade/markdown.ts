@@ -52,7 +52,7 @@ export function scenarioOutput(grade: ScenarioGrade): string {
 export function headlineMarkdown(report: GradeReport, view: View): string {
   const { score, maxScore } = sumScores(shownScenarios(report, view));
   const lines = [
-    `**dslab ${report.lab}**: ${score}/${maxScore} points${view === "student" && hiddenNote(report, view) ? " on the scenarios shown" : ""} (seed ${report.seed}, time scale ${report.timeScale}${report.budgetMs !== undefined ? `, budget ${Math.round(report.budgetMs / 1000)} s` : ""}).`,
+    `**dslab ${report.lab}**: ${score}/${maxScore} points${view === "student" && hiddenNote(report, view) ? " on the scenarios shown" : ""} (seed ${report.seed}, time scale ${report.timeScale}, runtime ${report.runtime}${report.budgetMs !== undefined ? `, budget ${Math.round(report.budgetMs / 1000)} s` : ""}).`,
   ];
   if (report.status === "running") {
     lines.push("", "Grading was cut short (killed or timed out): scenarios not finished score 0.");

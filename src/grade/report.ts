@@ -2,6 +2,7 @@
  * The grade of one submission as every output (results.json, JUnit, Markdown, grade.json,
  * the terminal) sees it, and which scenarios a student may see.
  */
+import type { RuntimeKind } from "../runtime/infrastructure.ts";
 import type { ScenarioGrade } from "./scenario-grade.ts";
 
 export interface GradeReport {
@@ -10,6 +11,8 @@ export interface GradeReport {
   harnessVersion: string;
   seed: number;
   timeScale: number;
+  /** Where the nodes ran: "docker" is the sandbox, "process" plain local processes. */
+  runtime: RuntimeKind;
   budgetMs?: number;
   startedAt: string;
   executionMs: number;

@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { NEMESIS_PLAN_SCHEMA, type NemesisPlan } from "../nemesis/plan.ts";
+import { RUNTIME_KINDS, type RuntimeKind } from "../runtime/infrastructure.ts";
 
 /** Gradescope's visibility levels: who sees a scenario's result, and when. */
 export const VISIBILITIES = ["visible", "hidden", "after_due_date", "after_published"] as const;
@@ -132,6 +133,8 @@ export interface CourseFile {
   overrides?: Record<string, ScenarioOverride>;
   /** Scenarios of the course's own, run after the lab's. */
   extraScenarios?: ScenarioDefinition[];
+  /** Where `dslab grade` and `grade-all` run nodes unless `--runtime` says otherwise. */
+  runtime?: RuntimeKind;
 }
 
 /** A course file that cannot be used: every problem names the file and the field. */
@@ -176,6 +179,7 @@ export const COURSE_FILE_SCHEMA = {
   properties: {
     $schema: { type: "string" },
     lab: { type: "string", minLength: 1 },
+    runtime: { enum: RUNTIME_KINDS },
     overrides: {
       type: "object",
       additionalProperties: {
@@ -202,7 +206,7 @@ export const COURSE_FILE_SCHEMA = {
 
 let courseValidator: ValidateFunction | undefined;
 
-async function loadCourseFile(path: string): Promise<CourseFile> {
+export async function loadCourseFile(path: string): Promise<CourseFile> {
   const file = resolve(path);
   let data: unknown;
   try {
@@ -212,14 +216,17 @@ async function loadCourseFile(path: string): Promise<CourseFile> {
       `cannot be read as JSON (${error instanceof Error ? error.message : String(error)})`,
     ]);
   }
-  courseValidator ??= new Ajv({ allErrors: true }).compile(COURSE_FILE_SCHEMA);
+  courseValidator ??= new Ajv({ allErrors: true, verbose: true }).compile(COURSE_FILE_SCHEMA);
   if (!courseValidator(data)) {
     throw new CourseFileError(file, describeCourseErrors(courseValidator.errors ?? []));
   }
   return data as CourseFile;
 }
 
-/** One line per field: "/overrides/memory/visibility must be one of: visible, hidden, ...". */
+/**
+ * One line per field, e.g. `/overrides/memory/visibility must be one of: visible, hidden, ...
+ * (not "secret")`.
+ */
 function describeCourseErrors(errors: ErrorObject[]): string[] {
   const lines = new Set<string>();
   for (const error of errors) {
@@ -231,7 +238,8 @@ function describeCourseErrors(errors: ErrorObject[]): string[] {
       lines.add(`${at} has an unknown field "${field}": remove it or fix its spelling`);
     } else if (error.keyword === "enum") {
       const allowed = (error.params.allowedValues as unknown[]).map(String).join(", ");
-      lines.add(`${at} must be one of: ${allowed}`);
+      // verbose: the error carries the value, so a typo is named as it is in the file.
+      lines.add(`${at} must be one of: ${allowed} (not ${JSON.stringify(error.data)})`);
     } else {
       lines.add(`${at} ${error.message ?? "is invalid"}`);
     }
