@@ -80,6 +80,16 @@ function amoCred(client: AmoClient, cookie: bigint, ackedXid: number) {
   return { cred, sentCred };
 }
 
+/** A credential sent as given (flavor number and body), traced as raw bytes. */
+function rawCred(flavor: number, body: Buffer) {
+  const sentCred: SentCredential = {
+    flavor: "raw",
+    flavorNumber: flavor,
+    bodyHex: body.toString("hex"),
+  };
+  return { cred: { flavor, body }, sentCred };
+}
+
 /** Part A semantics: key grammar, `/`, error precedence, LIST order, SET never creates. */
 async function semanticsProbe(ctx: ProbeContext): Promise<void> {
   const client = await readyClient(ctx, "c1", 0);
@@ -148,41 +158,12 @@ async function wireProbe(ctx: ProbeContext): Promise<void> {
   garbage.message.args = Buffer.from([0, 0, 0x10, 0, 0x2f]);
   garbage.meta.deviation = "garbage-args";
   await send(garbage, "garbage arguments");
-  await send(
-    handCall(
-      xid++,
-      { proc: "GET", key: "/" },
-      {
-        cred: { flavor: 7, body: Buffer.alloc(8) },
-        sentCred: { flavor: "raw", flavorNumber: 7, bodyHex: "00".repeat(8) },
-      },
-    ),
-    "unknown credential flavor",
-  );
-  const short = Buffer.alloc(16);
-  await send(
-    handCall(
-      xid++,
-      { proc: "GET", key: "/" },
-      {
-        cred: { flavor: AUTH_AMO, body: short },
-        sentCred: { flavor: "raw", flavorNumber: AUTH_AMO, bodyHex: short.toString("hex") },
-      },
-    ),
-    "AUTH_AMO body of 16 bytes",
-  );
+  const getRootWith = (cred: ReturnType<typeof rawCred>) =>
+    handCall(xid++, { proc: "GET", key: "/" }, cred);
+  await send(getRootWith(rawCred(7, Buffer.alloc(8))), "unknown credential flavor");
+  await send(getRootWith(rawCred(AUTH_AMO, Buffer.alloc(16))), "AUTH_AMO body of 16 bytes");
   const sys = Buffer.from("0000000000000004686f737400000000000000000000000000000000", "hex");
-  await send(
-    handCall(
-      xid++,
-      { proc: "GET", key: "/" },
-      {
-        cred: { flavor: AUTH_SYS, body: sys },
-        sentCred: { flavor: "raw", flavorNumber: AUTH_SYS, bodyHex: sys.toString("hex") },
-      },
-    ),
-    "AUTH_SYS call",
-  );
+  await send(getRootWith(rawCred(AUTH_SYS, sys)), "AUTH_SYS call");
   // Stale cookies: rejected before the program is even looked at; NULL and BOOT still answer.
   const stale = amoCred(client, cookie + 1n, 0);
   await send(handCall(xid++, { proc: "GET", key: "/" }, stale), "stale cookie");
