@@ -61,28 +61,21 @@ export async function buildSubmission(
   const log = `${offline ? "" : "(network isolation unavailable here: built with network)\n"}$ ${manifest.build}\n${result.all ?? ""}\n`;
   await writeFile(logPath, log);
   const logTail = log.length > BUILD_LOG_LIMIT ? log.slice(-BUILD_LOG_LIMIT) : log;
+  const built = { dir, durationMs, logPath, logTail };
+  const command = `the build command "${manifest.build}"`;
   if (result.timedOut) {
+    const limit = `${timeLimitMs / 1000} s`;
     return {
       ok: false,
-      dir,
-      durationMs,
-      logPath,
-      logTail,
-      reason: `the build command "${manifest.build}" did not finish within ${timeLimitMs / 1000} s and was killed`,
+      ...built,
+      reason: `${command} did not finish within ${limit} and was killed`,
     };
   }
   if (result.exitCode !== 0) {
     const how = result.signal ? `was killed by ${result.signal}` : `exited with ${result.exitCode}`;
-    return {
-      ok: false,
-      dir,
-      durationMs,
-      logPath,
-      logTail,
-      reason: `the build command "${manifest.build}" ${how}; see ${logPath}`,
-    };
+    return { ok: false, ...built, reason: `${command} ${how}; see ${logPath}` };
   }
-  return { ok: true, dir, durationMs, logPath, logTail };
+  return { ok: true, ...built };
 }
 
 let isolationAvailable: boolean | undefined;
