@@ -6,6 +6,7 @@
  */
 import type { KvCall, KvResult } from "../../rpc/kv-types.ts";
 import type { Trace } from "../../trace/events.ts";
+import { countedVerdict } from "../counted-verdict.ts";
 import type { CheckResult, Evidence } from "../types.ts";
 import { describeOp, describeResult } from "./describe.ts";
 import { deriveHistory, firstSuccess, type HistoryOp, opBounds } from "./history.ts";
@@ -134,27 +135,10 @@ export function checkDurability(trace: Trace): CheckResult {
       }
     }
   }
-  if (failures.length > 0) {
-    return {
-      property: DURABILITY,
-      verdict: "fail",
-      summary: `${failures.length} acknowledged write${failures.length === 1 ? " was" : "s were"} lost in a crash: ${failures[0]?.message}`,
-      evidence: failures,
-    };
-  }
-  if (checked === 0) {
-    return {
-      property: DURABILITY,
-      verdict: "skipped",
-      summary:
-        "The node restarted, but no acknowledged write was read back afterwards without other calls on that key in between.",
-      evidence: [],
-    };
-  }
-  return {
-    property: DURABILITY,
-    verdict: "pass",
-    summary: `All ${checked} acknowledged writes read back after a restart were still there.`,
-    evidence: [],
-  };
+  return countedVerdict(DURABILITY, checked, failures, {
+    fail: `${failures.length} acknowledged write${failures.length === 1 ? " was" : "s were"} lost in a crash: ${failures[0]?.message}`,
+    skipped:
+      "The node restarted, but no acknowledged write was read back afterwards without other calls on that key in between.",
+    pass: `All ${checked} acknowledged writes read back after a restart were still there.`,
+  });
 }

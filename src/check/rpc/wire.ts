@@ -8,6 +8,7 @@
  */
 import { KV_PROCS, KV_PROG, type KvProcName, type ReplyOutcome } from "../../rpc/kv-types.ts";
 import type { RpcSendEvent, Trace } from "../../trace/events.ts";
+import { countedVerdict } from "../counted-verdict.ts";
 import type { CheckResult, Evidence } from "../types.ts";
 import {
   type CookieStatus,
@@ -203,28 +204,11 @@ export function checkWireConformance(trace: Trace): CheckResult {
     }),
   );
 
-  if (violations.length > 0) {
-    return {
-      property: WIRE_CONFORMANCE,
-      verdict: "fail",
-      summary: `${violations.length} repl${violations.length === 1 ? "y breaks" : "ies break"} the wire contract; first: ${violations[0]?.message}`,
-      evidence: violations.slice(0, MAX_EVIDENCE),
-    };
-  }
-  if (repliesChecked === 0) {
-    return {
-      property: WIRE_CONFORMANCE,
-      verdict: "skipped",
-      summary: "No replies were recorded, so there was nothing to check.",
-      evidence: [],
-    };
-  }
-  return {
-    property: WIRE_CONFORMANCE,
-    verdict: "pass",
-    summary: `All ${repliesChecked} replies match what the contract requires for the calls sent.`,
-    evidence: [],
-  };
+  return countedVerdict(WIRE_CONFORMANCE, repliesChecked, violations.slice(0, MAX_EVIDENCE), {
+    fail: `${violations.length} repl${violations.length === 1 ? "y breaks" : "ies break"} the wire contract; first: ${violations[0]?.message}`,
+    skipped: "No replies were recorded, so there was nothing to check.",
+    pass: `All ${repliesChecked} replies match what the contract requires for the calls sent.`,
+  });
 }
 
 /** Cookies are never 0 and differ across boots of the node. */
