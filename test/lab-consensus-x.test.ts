@@ -19,14 +19,11 @@ import {
 import { encodeCall } from "../src/rpc/message.ts";
 import { encodeRecord } from "../src/rpc/record.ts";
 import {
-  cEncoderPrelude,
-  compileC,
   decodeExampleReply,
   expectDefines,
   loadWireExamples,
   readmeDumps,
   recordBody,
-  runEncoderProgram,
   runTool,
   tirpcFlags,
   useRpcgenSources,
@@ -55,11 +52,11 @@ interface WireExamples {
 
 const loadExamples = () => loadWireExamples<WireExamples>(LAB_DIR);
 
-const workDir = useRpcgenSources(LAB_DIR, "consensus", TEST_TIMEOUT_MS);
+const rpcgen = useRpcgenSources(LAB_DIR, "consensus", TEST_TIMEOUT_MS);
 
 describe("labs/consensus/consensus.x through rpcgen", () => {
   it("defines the program, version and every procedure number dslab uses", async () => {
-    const header = await readFile(path.join(workDir(), "consensus.h"), "utf8");
+    const header = await rpcgen.header();
     expectDefines(header, { CONS_PROG: `0x${CONS_PROG.toString(16)}`, CONS_V1, ...CONS_PROCS });
     expect(header).toContain("struct proposal {");
     expect(header).toContain("struct decision {");
@@ -74,7 +71,7 @@ describe("labs/consensus/consensus.x through rpcgen", () => {
   it.each(["consensus_xdr.c", "consensus_clnt.c", "consensus_svc.c"])(
     "generated %s compiles with gcc against libtirpc",
     async (source) => {
-      await compileC(workDir(), source);
+      await rpcgen.compile(source);
     },
     TEST_TIMEOUT_MS,
   );
@@ -82,13 +79,13 @@ describe("labs/consensus/consensus.x through rpcgen", () => {
   it(
     "the generated header compiles as C++17, as a C++ node includes it",
     async () => {
-      const cflags = await tirpcFlags(workDir(), "--cflags");
-      const source = path.join(workDir(), "uses_header.cc");
+      const cflags = await tirpcFlags(rpcgen.dir(), "--cflags");
+      const source = path.join(rpcgen.dir(), "uses_header.cc");
       await writeFile(
         source,
         '#include <rpc/rpc.h>\n#include "consensus.h"\nint main() { decision d{}; d.decided = TRUE; return CONS_DECIDED - 2; }\n',
       );
-      await runTool(workDir(), "g++", [
+      await runTool(rpcgen.dir(), "g++", [
         "-std=c++17",
         "-c",
         ...cflags,
@@ -166,7 +163,7 @@ describe("labs/consensus/wire-examples.json", () => {
     "matches what libtirpc and rpcgen's routines produce for the same calls and reply",
     async () => {
       const examples = await loadExamples();
-      const lines = await runEncoderProgram(workDir(), encoderProgram(examples), "consensus_xdr.c");
+      const lines = await rpcgen.runEncoder(encoderProgram(examples));
       expect(lines).toEqual([examples.callHex, examples.decidedCallHex, examples.replyHex]);
     },
     TEST_TIMEOUT_MS,
@@ -178,13 +175,11 @@ function cBytes(bytes: Buffer): string {
   return [...bytes].map((b) => `"\\x${b.toString(16).padStart(2, "0")}"`).join(" ");
 }
 
-/** A C program that encodes the examples with libtirpc and rpcgen's routines, printing three records. */
+/** The C program's own part: encodes the examples, printing three records. */
 function encoderProgram({ call, decidedCall, reply }: WireExamples): string {
   const callValue = Buffer.from(call.args.value, "base64");
   const replyValue = Buffer.from(reply.result.value, "base64");
-  return `${cEncoderPrelude("consensus.h")}
-
-/* Encodes a CALL with AUTH_NONE credential and verifier, then its arguments. */
+  return `/* Encodes a CALL with AUTH_NONE credential and verifier, then its arguments. */
 static int encode_call(u_int xid, u_int proc, xdrproc_t xdr_args, void *args) {
   return print_call(xid, CONS_PROG, CONS_V1, proc, NULL, xdr_args, args);
 }

@@ -4,21 +4,17 @@
  * record that libtirpc itself produces byte for byte.
  */
 import { readFile } from "node:fs/promises";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { encodeAmoCred, encodeKvArgs, replyOutcome } from "../src/rpc/kv-codec.ts";
 import { AUTH_AMO, KV_PROCS, KV_PROG, KV_V1 } from "../src/rpc/kv-types.ts";
 import { encodeCall } from "../src/rpc/message.ts";
 import { encodeRecord } from "../src/rpc/record.ts";
 import {
-  cEncoderPrelude,
-  compileC,
   decodeExampleReply,
   expectDefines,
   loadWireExamples,
   readmeDumps,
   recordBody,
-  runEncoderProgram,
   useRpcgenSources,
 } from "./support/wire-example.ts";
 
@@ -41,11 +37,11 @@ interface WireExamples {
 
 const loadExamples = () => loadWireExamples<WireExamples>(LAB_DIR);
 
-const workDir = useRpcgenSources(LAB_DIR, "kv", TEST_TIMEOUT_MS);
+const rpcgen = useRpcgenSources(LAB_DIR, "kv", TEST_TIMEOUT_MS);
 
 describe("labs/rpc/kv.x through rpcgen", () => {
   it("defines the program, version and every procedure number", async () => {
-    const header = await readFile(path.join(workDir(), "kv.h"), "utf8");
+    const header = await rpcgen.header();
     const procs = Object.entries(KV_PROCS).map(([name, number]) => [`KV_${name}`, number]);
     expectDefines(header, {
       KV_PROG: `0x${KV_PROG.toString(16)}`,
@@ -58,7 +54,7 @@ describe("labs/rpc/kv.x through rpcgen", () => {
   it.each(["kv_xdr.c", "kv_clnt.c", "kv_svc.c"])(
     "generated %s compiles with gcc against libtirpc",
     async (source) => {
-      await compileC(workDir(), source);
+      await rpcgen.compile(source);
     },
     TEST_TIMEOUT_MS,
   );
@@ -92,11 +88,7 @@ describe("labs/rpc/wire-examples.json", () => {
     "matches what libtirpc's own encoder produces for the same call and reply",
     async () => {
       const examples = await loadExamples();
-      const [callHex, replyHex] = await runEncoderProgram(
-        workDir(),
-        encoderProgram(examples),
-        "kv_xdr.c",
-      );
+      const [callHex, replyHex] = await rpcgen.runEncoder(encoderProgram(examples));
       expect(callHex).toBe(examples.callHex);
       expect(replyHex).toBe(examples.replyHex);
     },
@@ -119,11 +111,9 @@ describe("labs/rpc/README.md", () => {
   });
 });
 
-/** A C program that encodes the example with libtirpc and rpcgen's routines, printing two records. */
+/** The C program's main: encodes the example call and reply, printing two records. */
 function encoderProgram({ call }: WireExamples): string {
-  return `${cEncoderPrelude("kv.h")}
-
-int main(void) {
+  return `int main(void) {
   char cred_body[20];
   XDR cred_xdr;
   xdrmem_create(&cred_xdr, cred_body, sizeof cred_body, XDR_ENCODE);

@@ -19,11 +19,26 @@ export async function loadWireExamples<T>(labDir: URL): Promise<T> {
   return JSON.parse(await readFile(new URL("wire-examples.json", labDir), "utf8")) as T;
 }
 
+/** rpcgen's output for one interface file, and what the tests do with it (inside tests only). */
+export interface RpcgenSources {
+  /** The directory holding the .x copy and rpcgen's output. */
+  dir(): string;
+  /** The generated header, as text. */
+  header(): Promise<string>;
+  /** Compiles one generated C file to an object file beside it; throws if gcc fails. */
+  compile(source: string): Promise<void>;
+  /**
+   * Builds a C program, cEncoderPrelude followed by `body` (its own functions and main), with
+   * the generated XDR routines and libtirpc, runs it, and returns its output lines.
+   */
+  runEncoder(body: string): Promise<string[]>;
+}
+
 /**
  * Registers hooks that run rpcgen on `<labDir>/<name>.x` before the file's tests and remove
- * its directory after them; returns a getter for that directory (valid inside tests).
+ * its directory after them.
  */
-export function useRpcgenSources(labDir: URL, name: string, timeoutMs: number): () => string {
+export function useRpcgenSources(labDir: URL, name: string, timeoutMs: number): RpcgenSources {
   let workDir: string | undefined;
   beforeAll(async () => {
     workDir = await generateRpcgenSources(labDir, name);
@@ -31,9 +46,16 @@ export function useRpcgenSources(labDir: URL, name: string, timeoutMs: number): 
   afterAll(async () => {
     if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
   });
-  return () => {
+  const dir = () => {
     if (workDir === undefined) throw new Error(`rpcgen has not run on ${name}.x yet`);
     return workDir;
+  };
+  return {
+    dir,
+    header: () => readFile(path.join(dir(), `${name}.h`), "utf8"),
+    compile: (source) => compileC(dir(), source),
+    runEncoder: (body) =>
+      runEncoderProgram(dir(), `${cEncoderPrelude(`${name}.h`)}\n${body}`, `${name}_xdr.c`),
   };
 }
 
@@ -69,7 +91,7 @@ export async function tirpcFlags(cwd: string, flag: "--cflags" | "--libs"): Prom
 }
 
 /** Compiles one C file in `workDir` to an object file beside it; throws if gcc fails. */
-export async function compileC(workDir: string, source: string): Promise<void> {
+async function compileC(workDir: string, source: string): Promise<void> {
   const cflags = await tirpcFlags(workDir, "--cflags");
   await runTool(workDir, "gcc", ["-c", ...cflags, source, "-o", source.replace(/\.c$/, ".o")]);
 }
@@ -81,7 +103,7 @@ export async function compileC(workDir: string, source: string): Promise<void> {
  * an AUTH_NONE verifier, then its arguments) and `print_success_reply` (an accepted SUCCESS
  * reply with an AUTH_NONE verifier).
  */
-export function cEncoderPrelude(header: string): string {
+function cEncoderPrelude(header: string): string {
   return `#include <stdio.h>
 #include <string.h>
 #include <rpc/rpc.h>
@@ -135,7 +157,7 @@ static int print_success_reply(u_int xid, xdrproc_t xdr_result, void *result) {
  * Builds a C program that encodes wire examples with libtirpc and the rpcgen XDR routines in
  * `xdrSource`, runs it, and returns its output lines (one hex record each).
  */
-export async function runEncoderProgram(
+async function runEncoderProgram(
   workDir: string,
   program: string,
   xdrSource: string,
