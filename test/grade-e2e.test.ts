@@ -16,6 +16,7 @@ import { gradeAll, listSubmissions } from "../src/grade/grade-all.ts";
 import type { GradescopeResults } from "../src/grade/gradescope.ts";
 import { namesInShard } from "../src/grade/shard.ts";
 import { liveProcessesInGroup } from "../src/runtime/process-group.ts";
+import { processesLeftUnder } from "./support/processes.ts";
 import { findAll, parseXml } from "./support/tiny-xml.ts";
 
 const MAIN = resolve("src/cli/main.ts");
@@ -165,6 +166,8 @@ describe("dslab grade", () => {
       child.kill("SIGKILL");
       await exited;
     }
+    // The reaper's watchdog must take the nodes (they run in out/build) with the dead grader.
+    expect(await processesLeftUnder(out, 5_000)).toEqual([]);
     const results = await readResults(resultsPath);
     expect(results.tests[0]).toMatchObject({ status: "passed", score: 10 });
     const last = results.tests.at(-1);

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -22,7 +22,10 @@ const runtime = new ProcessRuntime({
   emit: (e) => { if (e.type === "node.start") pgid = e.pid; },
   now: () => 0,
 });
+// The node forks a helper into its group, and one that escapes it (a new session).
 const node = 'require("node:child_process").spawn("sleep", ["60"], { stdio: "ignore" });'
+  + 'const escaped = require("node:child_process").spawn("sleep", ["61"], { stdio: "ignore", detached: true });'
+  + 'require("node:fs").writeFileSync(process.env.DSLAB_DATA_DIR + "/escaped.pid", String(escaped.pid));'
   + 'require("node:net").createServer().listen(Number(process.env.DSLAB_PORT), "0.0.0.0");';
 const result = await runtime.start({
   id: "n1", argv: [process.execPath, "-e", node], cwd: dir, env: {}, port: await freePort(),
@@ -96,20 +99,30 @@ describe("reaper: no orphans when the harness ends", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("the watchdog kills the node's group when the harness is SIGKILLed", async () => {
-    const { child, pgid, exited } = await startHarness("hang", join(dir, "sigkill"));
+  it("the watchdog kills the node's group, and what escaped it, when the harness is SIGKILLed", async () => {
+    const runDir = join(dir, "sigkill");
+    const { child, pgid, exited } = await startHarness("hang", runDir);
     leftovers.push(pgid);
+    const escaped = Number(await readFile(join(runDir, "data", "escaped.pid"), "utf8"));
+    leftovers.push(escaped);
+    expect(escaped).not.toBe(pgid);
     child.kill("SIGKILL");
     expect((await exited).signal).toBe("SIGKILL");
     expect(await groupGoneWithin(pgid, 5_000)).toBe(true);
+    // Found by the reaper's environment tag: it left the group the watchdog kills.
+    expect(await groupGoneWithin(escaped, 5_000)).toBe(true);
   });
 
-  it("kills the node's group when the harness exits normally", async () => {
-    const { child, pgid, exited } = await startHarness("exit", join(dir, "exit"));
+  it("kills the node's group, and what escaped it, when the harness exits normally", async () => {
+    const runDir = join(dir, "exit");
+    const { child, pgid, exited } = await startHarness("exit", runDir);
     leftovers.push(pgid);
+    const escaped = Number(await readFile(join(runDir, "data", "escaped.pid"), "utf8"));
+    leftovers.push(escaped);
     child.stdin?.write("go\n");
     expect((await exited).code).toBe(0);
     expect(await groupGoneWithin(pgid, 2_000)).toBe(true);
+    expect(await groupGoneWithin(escaped, 2_000)).toBe(true);
   });
 
   it("kills the node's group on SIGTERM, and the harness still dies by the signal", async () => {

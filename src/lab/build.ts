@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { cp, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
+import { killGroup, reaperTag, trackProcessGroup, untrackProcessGroup } from "../runtime/reaper.ts";
 import type { Manifest } from "./manifest.ts";
 
 export const BUILD_TIME_LIMIT_MS = 5 * 60_000;
@@ -47,23 +48,38 @@ export async function buildSubmission(
   const argv = offline
     ? ["unshare", "--net", "sh", "-c", manifest.build]
     : ["sh", "-c", manifest.build];
-  const result = await execa(argv[0] as string, argv.slice(1), {
+  const build = execa(argv[0] as string, argv.slice(1), {
     cwd: dir,
     all: true,
     reject: false,
-    timeout: timeLimitMs,
-    forceKillAfterDelay: 2000,
+    // Its own process group, so that a timeout or the harness's death takes make's children too.
+    detached: true,
+    cleanup: false,
     stdin: "ignore",
     maxBuffer: 64 * 1024 * 1024,
-    env: { DSLAB_BUILD: "1" },
+    env: { DSLAB_BUILD: "1", ...reaperTag() },
   });
+  const pid = build.pid;
+  if (pid !== undefined) trackProcessGroup(pid, "dslab build");
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    if (pid !== undefined) killGroup(pid, "SIGKILL");
+  }, timeLimitMs);
+  const result = await build;
+  clearTimeout(timer);
+  if (pid !== undefined) {
+    // Whatever the build left running in its group (a daemon, a stray server) goes too.
+    killGroup(pid, "SIGKILL");
+    untrackProcessGroup(pid);
+  }
   const durationMs = Math.round(performance.now() - started);
   const log = `${offline ? "" : "(network isolation unavailable here: built with network)\n"}$ ${manifest.build}\n${result.all ?? ""}\n`;
   await writeFile(logPath, log);
   const logTail = log.length > BUILD_LOG_LIMIT ? log.slice(-BUILD_LOG_LIMIT) : log;
   const built = { dir, durationMs, logPath, logTail };
   const command = `the build command "${manifest.build}"`;
-  if (result.timedOut) {
+  if (timedOut) {
     const limit = `${timeLimitMs / 1000} s`;
     return {
       ok: false,

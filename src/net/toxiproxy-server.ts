@@ -6,9 +6,9 @@ import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { execa } from "execa";
+import { spawnGroupLeader } from "../runtime/group-leader.ts";
 import { LineSplitter } from "../runtime/line-splitter.ts";
-import { killGroup, trackProcessGroup, untrackProcessGroup } from "../runtime/reaper.ts";
+import { killGroup } from "../runtime/reaper.ts";
 import { settlesWithin } from "../runtime/settles-within.ts";
 import { freePort } from "./free-port.ts";
 import { toxiproxyClient } from "./toxiproxy-http.ts";
@@ -79,25 +79,17 @@ async function launch(
   port: number,
   timeoutMs: number,
 ): Promise<ToxiproxyServer | Error> {
-  const subprocess = execa(binary, ["-host", HOST, "-port", String(port)], {
+  const leader = await spawnGroupLeader(binary, ["-host", HOST, "-port", String(port)], {
     // Only warnings and errors: info logs every request, debug every connection.
     env: { LOG_LEVEL: "warn" },
-    detached: true,
-    stdin: "ignore",
-    buffer: false,
-    reject: false,
-    cleanup: false,
-    forceKillAfterDelay: false,
+    label: "toxiproxy-server",
   });
-  const pid = subprocess.pid;
-  if (pid === undefined) {
-    const result = await subprocess;
-    throw new Error(`could not start toxiproxy-server (${binary}): ${result.shortMessage}`);
+  if ("error" in leader) {
+    throw new Error(`could not start toxiproxy-server (${binary}): ${leader.error}`);
   }
-  trackProcessGroup(pid, "toxiproxy-server");
+  const { pid } = leader;
   const tail: string[] = [];
-  const child = subprocess.nodeChildProcess;
-  for (const stream of [child.stdout, child.stderr]) {
+  for (const stream of [leader.stdout, leader.stderr]) {
     const splitter = new LineSplitter(4096, (line) => {
       tail.push(line.text);
       if (tail.length > TAIL_LINES) tail.shift();
@@ -105,14 +97,9 @@ async function launch(
     stream?.on("data", (chunk: Buffer) => splitter.push(chunk));
   }
   let exitCode: number | null | undefined;
-  const exited = new Promise<void>((resolve) =>
-    child.once("exit", (code) => {
-      exitCode = code;
-      untrackProcessGroup(pid);
-      resolve();
-    }),
-  );
-  void subprocess.catch(() => undefined);
+  const exited = leader.exited.then(({ code }) => {
+    exitCode = code;
+  });
   const stop = async () => {
     killGroup(pid, "SIGKILL");
     if (!(await settlesWithin(exited, STOP_TIMEOUT_MS)))

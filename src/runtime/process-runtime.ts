@@ -4,18 +4,17 @@
  */
 import { mkdir } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { execa } from "execa";
 import {
   BaseNodeRuntime,
   type BaseRuntimeOptions,
-  type ExitStatus,
   type Incarnation,
   type Launch,
   type NodeState,
   nodeEnvironment,
 } from "./base-node-runtime.ts";
+import { spawnGroupLeader } from "./group-leader.ts";
 import { groupRssKiB, liveProcessesInGroup } from "./process-group.ts";
-import { killGroup, trackProcessGroup, untrackProcessGroup } from "./reaper.ts";
+import { killGroup } from "./reaper.ts";
 import { settlesWithin } from "./settles-within.ts";
 import { acceptsConnections } from "./tcp-probe.ts";
 import type { NodeSpec } from "./types.ts";
@@ -63,37 +62,19 @@ export class ProcessRuntime extends BaseNodeRuntime<NoHandle> {
     }
     const [file, ...args] = spec.argv;
     if (file === undefined) return fail("the node's argv is empty");
-    const subprocess = execa(file, args, {
+    const leader = await spawnGroupLeader(file, args, {
       cwd: spec.cwd,
       env: nodeEnvironment(spec),
-      detached: true,
-      stdin: "ignore",
-      buffer: false,
-      reject: false,
-      cleanup: false,
-      forceKillAfterDelay: false,
+      label: `dslab node ${spec.id}`,
     });
-    const pid = subprocess.pid;
-    if (pid === undefined) {
-      const result = await subprocess;
-      return fail(`could not start ${JSON.stringify(spec.argv)}: ${result.shortMessage}`);
+    if ("error" in leader) {
+      return fail(`could not start ${JSON.stringify(spec.argv)}: ${leader.error}`);
     }
-    trackProcessGroup(pid, `dslab node ${spec.id}`);
-    const child = subprocess.nodeChildProcess;
+    const { pid, exited } = leader;
     const outputDone = Promise.all([
-      child.stdout && state.output.attach(child.stdout, "stdout"),
-      child.stderr && state.output.attach(child.stderr, "stderr"),
+      leader.stdout && state.output.attach(leader.stdout, "stdout"),
+      leader.stderr && state.output.attach(leader.stderr, "stderr"),
     ]).then(() => undefined);
-    const exited = new Promise<ExitStatus>((resolve) => {
-      child.once("exit", (code, signal) => {
-        // The leader is gone; anything it left in its group goes too (no orphans).
-        killGroup(pid, "SIGKILL");
-        untrackProcessGroup(pid);
-        resolve({ code, signal });
-      });
-    });
-    // reject: false, so the promise settles with a result; nothing to await beyond the exit.
-    void subprocess.catch(() => undefined);
     return { ok: true, pid, exited, outputDone };
   }
 

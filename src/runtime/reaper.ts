@@ -1,15 +1,22 @@
 /**
- * No orphans: every process group the harness starts (nodes, toxiproxy-server) is tracked
- * here, and killed when the harness exits normally, on SIGINT / SIGTERM / SIGHUP, on an
- * uncaught error, and (through a detached watchdog) when the harness itself is SIGKILLed.
+ * No orphans: every process group the harness starts (nodes, toxiproxy-server, builds) is
+ * tracked here, and killed when the harness exits normally, on SIGINT / SIGTERM / SIGHUP, on
+ * an uncaught error, and (through a detached watchdog) when the harness itself is SIGKILLed.
+ * Each of those processes also carries DSLAB_REAPER=<this harness's tag> in its environment,
+ * which its children inherit: the watchdog kills whatever still carries the tag, so a process
+ * that left its group (setsid) or was spawned a moment before the harness died goes too.
  */
 import { spawn } from "node:child_process";
-import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const tracked = new Map<number, string>();
 const groupsFile = join(tmpdir(), `dslab-reaper-${process.pid}.pgids`);
+/** Unique to this harness process (a pid alone may be reused). */
+const tag = `${process.pid}-${randomBytes(6).toString("hex")}`;
+export const REAPER_ENV = "DSLAB_REAPER";
 let installed = false;
 /** Without a watchdog (sh missing) there is no one to read the file. */
 let watchdogRunning = false;
@@ -21,16 +28,51 @@ export function trackProcessGroup(pgid: number, label: string): void {
   writeGroupsFile();
 }
 
+/** The environment marker for a process the harness starts (installs the watchdog). */
+export function reaperTag(): Record<string, string> {
+  install();
+  return { [REAPER_ENV]: tag };
+}
+
 /** The group is gone (or handed over): stop tracking it. */
 export function untrackProcessGroup(pgid: number): void {
   if (tracked.delete(pgid)) writeGroupsFile();
 }
 
-/** SIGKILLs every tracked group, synchronously (it runs inside 'exit' handlers). */
+/**
+ * SIGKILLs every tracked group and every process carrying this harness's tag, synchronously
+ * (it runs inside 'exit' handlers).
+ */
 export function killTrackedGroups(): void {
   for (const pgid of tracked.keys()) killGroup(pgid, "SIGKILL");
   tracked.clear();
   writeGroupsFile();
+  if (installed) for (const pid of taggedProcesses()) killQuietly(pid);
+}
+
+/** Processes whose environment holds DSLAB_REAPER=<tag> (ours: the harness's own has none). */
+function taggedProcesses(): number[] {
+  const marker = Buffer.from(`\0${REAPER_ENV}=${tag}\0`);
+  const pids: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // A leading NUL so that the first variable matches like the others.
+      const environ = Buffer.concat([Buffer.from("\0"), readFileSync(`/proc/${name}/environ`)]);
+      if (environ.includes(marker)) pids.push(Number(name));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return pids;
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
 }
 
 /** Signals a whole process group; a group that is already gone is not an error. */
@@ -72,10 +114,11 @@ function writeGroupsFile(): void {
 
 /**
  * A SIGKILLed harness runs no handler, so a tiny shell loop in its own session polls the
- * harness (a zombie counts as dead) and then kills the groups listed in the file.
+ * harness (a zombie counts as dead), kills the groups listed in the file, then sweeps /proc
+ * for processes still carrying the tag until none is left (a few rounds: one may be forking).
  */
 const WATCHDOG_SCRIPT = `
-p=$1; f=$2
+p=$1; f=$2; tag=$3
 while kill -0 "$p" 2>/dev/null; do
   state=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -c1)
   [ "$state" = Z ] && break
@@ -85,6 +128,17 @@ if [ -f "$f" ]; then
   for g in $(cat "$f"); do kill -KILL -"$g" 2>/dev/null; done
   rm -f "$f"
 fi
+for round in 1 2 3 4 5 6 7 8 9 10; do
+  found=
+  for e in /proc/[0-9]*/environ; do
+    if grep -qzx "${REAPER_ENV}=$tag" "$e" 2>/dev/null; then
+      q=\${e#/proc/}; q=\${q%/environ}
+      kill -KILL "$q" 2>/dev/null && found=1
+    fi
+  done
+  [ -z "$found" ] && break
+  sleep 0.2
+done
 `;
 
 function startWatchdog(): void {
@@ -92,7 +146,7 @@ function startWatchdog(): void {
   writeGroupsFile();
   const watchdog = spawn(
     "sh",
-    ["-c", WATCHDOG_SCRIPT, "dslab-reaper", String(process.pid), groupsFile],
+    ["-c", WATCHDOG_SCRIPT, "dslab-reaper", String(process.pid), groupsFile, tag],
     { detached: true, stdio: "ignore" },
   );
   watchdog.on("error", () => {
