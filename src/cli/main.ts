@@ -3,7 +3,7 @@
  * unknown); 2 bad usage, manifest or build; 3 the harness itself failed; 130 interrupted.
  */
 import { readFile } from "node:fs/promises";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { abortOnSignals, addGradeCommands } from "../grade/commands.ts";
 import { registerTraceCommands } from "../inspect/cli.ts";
 import { CourseFileError, loadLabDefinition } from "../lab/definition.ts";
@@ -118,6 +118,8 @@ async function listCommand(lab: string): Promise<number> {
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command()
+    // Commander's own usage errors (bad option value, unknown option) must exit 2, not 1.
+    .exitOverride()
     .name("dslab")
     .description(
       "Grades distributed-systems labs: real processes behind Toxiproxy, seeded faults, one trace, property checkers.",
@@ -207,7 +209,10 @@ async function main(): Promise<void> {
       code = c;
     }).parseAsync(process.argv);
   } catch (error) {
-    if (
+    if (error instanceof CommanderError) {
+      // Commander has printed the message (or the help, or the version) already.
+      code = error.exitCode === 0 ? EXIT.passed : EXIT.usage;
+    } else if (
       error instanceof ManifestError ||
       error instanceof UsageError ||
       error instanceof CourseFileError

@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, open, readdir, readFile, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { killGroup, trackProcessGroup, untrackProcessGroup } from "../runtime/reaper.ts";
+import { killGroup, reaperTag, trackProcessGroup, untrackProcessGroup } from "../runtime/reaper.ts";
 import { writeFileAtomic } from "./atomic-file.ts";
 import { classCsv, type SubmissionRow } from "./class-csv.ts";
 import type { GradeReport } from "./report.ts";
@@ -130,7 +130,7 @@ async function gradeOne(
         "--quiet",
         ...options.gradeArgs,
       ],
-      { detached: true, stdio: ["ignore", log.fd, log.fd], env },
+      { detached: true, stdio: ["ignore", log.fd, log.fd], env: { ...env, ...reaperTag() } },
     );
   } finally {
     await log.close();
