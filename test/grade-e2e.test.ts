@@ -9,31 +9,19 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Ajv } from "ajv";
 import { execa } from "execa";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { gradeAll, listSubmissions } from "../src/grade/grade-all.ts";
 import type { GradescopeResults } from "../src/grade/gradescope.ts";
 import { namesInShard } from "../src/grade/shard.ts";
 import { liveProcessesInGroup } from "../src/runtime/process-group.ts";
 import { processesLeftUnder } from "./support/processes.ts";
+import { readValidResults } from "./support/results-file.ts";
 import { findAll, parseXml } from "./support/tiny-xml.ts";
 
 const MAIN = resolve("src/cli/main.ts");
 const NODE_ARGS = ["--disable-warning=ExperimentalWarning", MAIN];
 const dirs: string[] = [];
-let validateResults: (data: unknown) => boolean;
-
-beforeAll(async () => {
-  const schema = JSON.parse(await readFile("docs/results.schema.json", "utf8"));
-  const validate = new Ajv({ allErrors: true }).compile(schema);
-  validateResults = (data) => {
-    const ok = validate(data);
-    if (!ok)
-      throw new Error(`results.json does not match its schema: ${JSON.stringify(validate.errors)}`);
-    return ok;
-  };
-});
 afterAll(async () => {
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
@@ -42,12 +30,6 @@ async function tempDir(prefix: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   dirs.push(dir);
   return dir;
-}
-
-async function readResults(path: string): Promise<GradescopeResults> {
-  const results = JSON.parse(await readFile(path, "utf8")) as GradescopeResults;
-  validateResults(results);
-  return results;
 }
 
 describe("dslab grade", () => {
@@ -90,7 +72,7 @@ describe("dslab grade", () => {
       { reject: false, env: { GITHUB_STEP_SUMMARY: stepSummary }, timeout: 170_000 },
     );
     expect(run.exitCode, run.stderr).toBe(1);
-    const results = await readResults(join(out, "results.json"));
+    const results = await readValidResults(join(out, "results.json"));
     const byName = new Map(results.tests.map((t) => [t.name.split(":")[0], t]));
     expect(byName.get("semantics")).toMatchObject({
       status: "passed",
@@ -168,7 +150,7 @@ describe("dslab grade", () => {
     }
     // The reaper's watchdog must take the nodes (they run in out/build) with the dead grader.
     expect(await processesLeftUnder(out, 5_000)).toEqual([]);
-    const results = await readResults(resultsPath);
+    const results = await readValidResults(resultsPath);
     expect(results.tests[0]).toMatchObject({ status: "passed", score: 10 });
     const last = results.tests.at(-1);
     expect(last).toMatchObject({ status: "failed", score: 0 });
@@ -265,7 +247,7 @@ describe("dslab grade-all", () => {
     expect(table[2]?.failures).toContain("durability failed");
     expect(table[3]?.failures).toBe("");
     for (const fixture of FIXTURES) {
-      await readResults(join(out, fixture, "results.json"));
+      await readValidResults(join(out, fixture, "results.json"));
     }
     for (const pgid of outcome.groups.values())
       expect(await liveProcessesInGroup(pgid)).toEqual([]);
@@ -299,7 +281,7 @@ describe("dslab grade-all", () => {
     for (const pgid of outcome.groups.values())
       expect(await liveProcessesInGroup(pgid)).toEqual([]);
     // The killed grader had written its results when it started: valid, and nothing passed.
-    const partial = await readResults(join(out, "hangs-in-build", "results.json"));
+    const partial = await readValidResults(join(out, "hangs-in-build", "results.json"));
     expect(partial.tests.every((t) => t.status === "failed")).toBe(true);
   });
 

@@ -6,10 +6,9 @@
 import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Ajv } from "ajv";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
-import type { GradescopeResults } from "../src/grade/gradescope.ts";
+import { readValidResults } from "./support/results-file.ts";
 import { parseXml } from "./support/tiny-xml.ts";
 
 const REPO = resolve(".");
@@ -22,14 +21,6 @@ async function tempDir(prefix: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   dirs.push(dir);
   return dir;
-}
-
-async function validResults(path: string): Promise<GradescopeResults> {
-  const schema = JSON.parse(await readFile("docs/results.schema.json", "utf8"));
-  const validate = new Ajv({ allErrors: true }).compile(schema);
-  const results = JSON.parse(await readFile(path, "utf8"));
-  expect(validate(results), JSON.stringify(validate.errors)).toBe(true);
-  return results as GradescopeResults;
 }
 
 /** A fake /autograder: dslab and the scripts in source/, the student's files in submission/. */
@@ -70,7 +61,7 @@ describe("Gradescope's setup.sh and run_autograder", () => {
       timeout: 170_000,
     });
     expect(run.exitCode, run.stderr).toBe(0);
-    const results = await validResults(join(root, "results", "results.json"));
+    const results = await readValidResults(join(root, "results", "results.json"));
     expect(results.tests.map((t) => [t.name.split(":")[0], t.status, t.visibility])).toEqual([
       ["semantics", "passed", "visible"],
       ["two-connections", "passed", "hidden"],
@@ -90,7 +81,7 @@ describe("Gradescope's setup.sh and run_autograder", () => {
       timeout: 60_000,
     });
     expect(run.exitCode).toBe(0);
-    const results = await validResults(join(root, "results", "results.json"));
+    const results = await readValidResults(join(root, "results", "results.json"));
     expect(results.score).toBe(0);
     expect(results.output).toContain("dslab exit code 2");
     expect(results.output).toContain("not your submission's fault");
@@ -145,7 +136,7 @@ describe("the GitHub Actions workflow", () => {
       timeout: 170_000,
     });
     expect(grade.exitCode, grade.stdout + grade.stderr).toBe(1);
-    const results = await validResults(join(workspace, "results.json"));
+    const results = await readValidResults(join(workspace, "results.json"));
     expect(results.output).toContain("build failed");
     parseXml(await readFile(join(workspace, "junit.xml"), "utf8"));
     expect(await readFile(summary, "utf8")).toContain("build failed");

@@ -8,12 +8,11 @@ import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Ajv } from "ajv";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GradescopeResults } from "../src/grade/gradescope.ts";
 import { gradingRuntime } from "../src/grade/runtime-choice.ts";
 import { RUNTIME_IMAGE, TOXIPROXY_IMAGE } from "../src/runtime/docker-engine.ts";
+import { readValidResults } from "./support/results-file.ts";
 
 const DSLAB = resolve("bin/dslab");
 /** One short scenario, in containers. */
@@ -29,7 +28,6 @@ const DOCKER_CLEAN = [
 ];
 const CHILD_TIMEOUT_MS = 240_000;
 const dirs: string[] = [];
-let validate: (data: unknown) => boolean;
 
 beforeAll(async () => {
   try {
@@ -40,8 +38,6 @@ beforeAll(async () => {
   } catch {
     throw new Error("Docker or its images are missing: run scripts/setup.sh --with-docker");
   }
-  const schema = JSON.parse(await readFile("docs/results.schema.json", "utf8"));
-  validate = new Ajv({ allErrors: true }).compile(schema);
 });
 afterAll(async () => {
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
@@ -61,12 +57,6 @@ async function courseFile(dir: string, content: object): Promise<string> {
 
 function dslab(args: string[]) {
   return execa(DSLAB, args, { reject: false, timeout: CHILD_TIMEOUT_MS, env: { CI: "true" } });
-}
-
-async function readResults(path: string): Promise<GradescopeResults> {
-  const results = JSON.parse(await readFile(path, "utf8")) as GradescopeResults;
-  expect(validate(results), `${path} does not match docs/results.schema.json`).toBe(true);
-  return results;
 }
 
 function isAlive(pid: number): boolean {
@@ -113,7 +103,7 @@ describe("dslab grade --runtime docker", () => {
     );
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toContain("runtime docker");
-    const results = await readResults(join(out, "results.json"));
+    const results = await readValidResults(join(out, "results.json"));
     expect(results.score).toBe(10);
     expect(results.tests.map((test) => test.status)).toEqual(["passed"]);
     expect(results.extra_data.runtime).toBe("docker");
@@ -156,7 +146,7 @@ describe("the course file's runtime", () => {
         ...flag,
       ]);
       expect(run.exitCode, run.stdout + run.stderr).toBe(1);
-      const results = await readResults(join(out, "results.json"));
+      const results = await readValidResults(join(out, "results.json"));
       expect(results.extra_data.runtime).toBe(expected);
       expect(results.output).toContain(`runtime ${expected}`);
     }
@@ -194,7 +184,7 @@ describe("dslab grade-all --runtime docker", () => {
     );
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     for (const name of ["ann", "bob"]) {
-      const results = await readResults(join(out, name, "results.json"));
+      const results = await readValidResults(join(out, name, "results.json"));
       expect(results.extra_data.runtime, name).toBe("docker");
       expect(results.score, name).toBe(10);
     }
