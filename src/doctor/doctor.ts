@@ -43,6 +43,11 @@ export async function runDoctor(): Promise<DoctorCheck[]> {
     docker ? "answers" : undefined,
     "scripts/setup.sh --with-docker (installs docker.io, starts dockerd)",
   );
+  add(
+    "docker firewall (iptables, as root)",
+    (await has("iptables", ["-S", "INPUT"])) === undefined ? undefined : "usable",
+    "run dslab as root on a machine with iptables (apt-get install iptables)",
+  );
   for (const image of [TOXIPROXY_IMAGE, RUNTIME_IMAGE]) {
     add(
       `image ${image}`,
@@ -50,6 +55,11 @@ export async function runDoctor(): Promise<DoctorCheck[]> {
       "bin/dslab images",
     );
   }
+  add(
+    "offline builds (unshare --net)",
+    (await has("unshare", ["--net", "true"])) === undefined ? undefined : "usable",
+    "run as root or allow unprivileged user namespaces; otherwise local builds keep the network",
+  );
   add("gcc", await has("gcc", ["--version"]), "apt-get install gcc");
   add("g++", await has("g++", ["--version"]), "apt-get install g++");
   add("make", await has("make", ["--version"]), "apt-get install make");
