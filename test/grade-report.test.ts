@@ -12,11 +12,12 @@ import { classCsv } from "../src/grade/class-csv.ts";
 import { gradescopeResults } from "../src/grade/gradescope.ts";
 import { junitXml } from "../src/grade/junit.ts";
 import { codeBlock, summaryMarkdown } from "../src/grade/markdown.ts";
-import { estimateRunMs, type PlannedScenario, passRule, planGrade } from "../src/grade/plan.ts";
+import { type PlannedScenario, passRule, planGrade } from "../src/grade/plan.ts";
 import type { GradeReport } from "../src/grade/report.ts";
 import { gradeScenario } from "../src/grade/scenario-grade.ts";
 import { namesInShard, parseShard } from "../src/grade/shard.ts";
 import type { LabDefinition, ScenarioDefinition } from "../src/lab/definition.ts";
+import { estimateRunMs } from "../src/lab/run-estimate.ts";
 import type { ScenarioResult } from "../src/lab/run-scenario.ts";
 import { findAll, parseXml } from "./support/tiny-xml.ts";
 

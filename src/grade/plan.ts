@@ -9,11 +9,7 @@ import type {
   Visibility,
 } from "../lab/definition.ts";
 import { selectScenarios } from "../lab/definition.ts";
-
-/** Toxiproxy, the node's start, the final reads and the checkers, per run. */
-export const RUN_OVERHEAD_MS = 1500;
-/** A probe that does not say how long it takes. */
-export const DEFAULT_PROBE_ESTIMATE_MS = 10_000;
+import { estimateRunMs } from "../lab/run-estimate.ts";
 
 export interface PassRule {
   runs: number;
@@ -71,20 +67,4 @@ export function passRule(repeat: RepeatRule): PassRule {
     needed,
     text: `at least ${needed} of ${runs} runs must pass (${Math.round(rate * 100)}%)`,
   };
-}
-
-/**
- * One run's wall time: the scenario's own estimate, else its workload or nemesis duration
- * scaled like the run itself, plus the start-up and checking around it.
- */
-export function estimateRunMs(
-  definition: LabDefinition,
-  scenario: ScenarioDefinition,
-  timeScale: number,
-): number {
-  if (scenario.estimatedMs !== undefined) return scenario.estimatedMs;
-  if (scenario.probe !== undefined) return DEFAULT_PROBE_ESTIMATE_MS;
-  const workloadMs = scenario.workload?.durationMs ?? definition.workloadDefaults.durationMs ?? 0;
-  const nemesisMs = scenario.nemesis?.durationMs ?? 0;
-  return Math.round(Math.max(workloadMs, nemesisMs) * timeScale) + RUN_OVERHEAD_MS;
 }

@@ -31,6 +31,7 @@ import { TraceWriter } from "../trace/writer.ts";
 import type { LabDefinition, ScenarioDefinition } from "./definition.ts";
 import type { Manifest } from "./manifest.ts";
 import { resolveRunArgv } from "./manifest.ts";
+import { runWallLimitMs } from "./run-estimate.ts";
 import { HARNESS_VERSION } from "./version.ts";
 
 /** What a lab plugs into the common run: its workload and its checkers. */
@@ -82,6 +83,8 @@ export interface ScenarioRunRequest {
   schedule?: ScheduledFault[];
   /** Where nodes run (default process); the rest of the run is the same. */
   runtime?: RuntimeKind;
+  /** The hard wall-clock limit (default runWallLimitMs of the scenario). */
+  wallLimitMs?: number;
 }
 
 export type ScenarioVerdict = "pass" | "fail" | "unknown" | "error";
@@ -220,6 +223,12 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
   let runtime: NodeRuntime | undefined;
   let harnessError: string | undefined;
   const started = performance.now();
+  const wallLimitMs = request.wallLimitMs ?? runWallLimitMs(definition, scenario, timeScale);
+  const wallTimer = setTimeout(() => {
+    harnessError ??= `the run passed its wall-clock limit of ${Math.round(wallLimitMs / 1000)} s and was stopped (dslab should have ended it long before: please report it)`;
+    emit({ type: "harness.error", t: now(), message: harnessError });
+    local.abort();
+  }, wallLimitMs);
   try {
     infrastructure = await startInfrastructure(request.runtime ?? "process", {
       emit,
@@ -282,6 +291,7 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
     harnessError ??= error instanceof Error ? error.message : String(error);
     emit({ type: "harness.error", t: now(), message: harnessError });
   } finally {
+    clearTimeout(wallTimer);
     signal.removeEventListener("abort", onAbort);
     await infrastructure?.stop().catch(() => undefined);
   }
