@@ -19,6 +19,11 @@ export function countedVerdict(
   if (evidence.length > 0) {
     return { property, verdict: "fail", summary: summaries.fail, evidence };
   }
-  if (judged === 0) return { property, verdict: "skipped", summary: summaries.skipped, evidence };
+  if (judged === 0) return skippedResult(property, summaries.skipped);
   return { property, verdict: "pass", summary: summaries.pass, evidence };
+}
+
+/** The trace held nothing this property is about (no crash, no stall, ...). */
+export function skippedResult(property: string, summary: string): CheckResult {
+  return { property, verdict: "skipped", summary, evidence: [] };
 }

@@ -6,7 +6,7 @@
  */
 import type { KvCall, KvResult } from "../../rpc/kv-types.ts";
 import type { Trace } from "../../trace/events.ts";
-import { countedVerdict } from "../counted-verdict.ts";
+import { countedVerdict, skippedResult } from "../counted-verdict.ts";
 import type { CheckResult, Evidence } from "../types.ts";
 import { describeOp, describeResult } from "./describe.ts";
 import { deriveHistory, firstSuccess, type HistoryOp, opBounds } from "./history.ts";
@@ -95,12 +95,7 @@ function expectedAfter(write: KvCall, read: KvCall): ((r: KvResult) => boolean) 
 export function checkDurability(trace: Trace): CheckResult {
   const restarts = restartsOf(trace);
   if (restarts.length === 0) {
-    return {
-      property: DURABILITY,
-      verdict: "skipped",
-      summary: "The node was never crashed and restarted in this run.",
-      evidence: [],
-    };
+    return skippedResult(DURABILITY, "The node was never crashed and restarted in this run.");
   }
   const { ops } = deriveHistory(trace);
   const index = indexOps(ops);

@@ -3,7 +3,9 @@
  * resident memory (the last node.memory sample at or before each step) grows by less than
  * 64 MiB.
  */
+
 import type { Trace } from "../../trace/events.ts";
+import { skippedResult } from "../counted-verdict.ts";
 import type { CheckResult, Evidence } from "../types.ts";
 
 export const MEMORY_BOUND = "memory-bound";
@@ -59,12 +61,7 @@ export function checkMemoryBound(trace: Trace): CheckResult {
     });
   }
   if (!exercised) {
-    return {
-      property: MEMORY_BOUND,
-      verdict: "skipped",
-      summary: "This scenario did not measure memory.",
-      evidence: [],
-    };
+    return skippedResult(MEMORY_BOUND, "This scenario did not measure memory.");
   }
   if (failures.length > 0) {
     return {

@@ -5,7 +5,9 @@
  * and the node was ready; with params.expectAllOk, every call. A node that never became
  * ready (node.failed) fails progress outright.
  */
+
 import type { Trace } from "../../trace/events.ts";
+import { skippedResult } from "../counted-verdict.ts";
 import type { CheckResult, Evidence } from "../types.ts";
 import { disturbedSpans, overlaps, type Span } from "./calm.ts";
 import { followCookies } from "./credentials.ts";
@@ -42,12 +44,10 @@ export function checkProgress(trace: Trace): CheckResult {
   const clean = cleanPeriods(trace.header.params);
   const expectAllOk = trace.header.params.expectAllOk === true;
   if (failures.length === 0 && clean.length === 0 && !expectAllOk) {
-    return {
-      property: PROGRESS,
-      verdict: "skipped",
-      summary: "This scenario has no clean period in which calls must succeed.",
-      evidence: [],
-    };
+    return skippedResult(
+      PROGRESS,
+      "This scenario has no clean period in which calls must succeed.",
+    );
   }
   const { ops } = deriveHistory(trace);
   const last = trace.events.at(-1);
@@ -93,12 +93,10 @@ export function checkProgress(trace: Trace): CheckResult {
     };
   }
   if (judged === 0) {
-    return {
-      property: PROGRESS,
-      verdict: "skipped",
-      summary: "No call ran entirely inside a clean period, so progress was not exercised.",
-      evidence: [],
-    };
+    return skippedResult(
+      PROGRESS,
+      "No call ran entirely inside a clean period, so progress was not exercised.",
+    );
   }
   return {
     property: PROGRESS,

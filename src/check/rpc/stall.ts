@@ -3,7 +3,9 @@
  * detail.conn), calls on other connections must still get their first SUCCESS reply within
  * 1000 ms of their invoke (plus params.stallToleranceMs).
  */
+
 import type { Trace } from "../../trace/events.ts";
+import { skippedResult } from "../counted-verdict.ts";
 import type { CheckResult, Evidence } from "../types.ts";
 import { describeOp } from "./describe.ts";
 import { deriveHistory, firstSuccess, type HistoryOp, opBounds } from "./history.ts";
@@ -40,12 +42,7 @@ function stallsOf(trace: Trace): Stall[] {
 export function checkStallIsolation(trace: Trace): CheckResult {
   const stalls = stallsOf(trace);
   if (stalls.length === 0) {
-    return {
-      property: STALL_ISOLATION,
-      verdict: "skipped",
-      summary: "This scenario did not stall a connection.",
-      evidence: [],
-    };
+    return skippedResult(STALL_ISOLATION, "This scenario did not stall a connection.");
   }
   const tolerance = trace.header.params.stallToleranceMs;
   const limit = LIMIT_MS + (typeof tolerance === "number" ? tolerance : 0);
@@ -84,12 +81,10 @@ export function checkStallIsolation(trace: Trace): CheckResult {
     };
   }
   if (!slowest) {
-    return {
-      property: STALL_ISOLATION,
-      verdict: "skipped",
-      summary: "A connection was stalled, but no call on another connection ran meanwhile.",
-      evidence: [],
-    };
+    return skippedResult(
+      STALL_ISOLATION,
+      "A connection was stalled, but no call on another connection ran meanwhile.",
+    );
   }
   return {
     property: STALL_ISOLATION,
