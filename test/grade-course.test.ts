@@ -2,20 +2,16 @@
  * Course files: overrides by scenario name and extra scenarios, without editing dslab; every
  * mistake is refused with the file and the field named.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CourseFileError, loadLabDefinition } from "../src/lab/definition.ts";
+import { useTempDirs } from "./support/temp-dirs.ts";
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-});
+const tempDir = useTempDirs();
 
 async function courseFile(content: unknown): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "dslab-course-"));
-  dirs.push(dir);
+  const dir = await tempDir("dslab-course-");
   const path = join(dir, "course.json");
   await writeFile(path, typeof content === "string" ? content : JSON.stringify(content));
   return path;

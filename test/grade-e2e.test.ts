@@ -6,31 +6,22 @@
  * CSV with every grader's process group gone.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { execa } from "execa";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { gradeAll, listSubmissions } from "../src/grade/grade-all.ts";
 import type { GradescopeResults } from "../src/grade/gradescope.ts";
 import { namesInShard } from "../src/grade/shard.ts";
 import { liveProcessesInGroup } from "../src/runtime/process-group.ts";
 import { processesLeftUnder } from "./support/processes.ts";
 import { readValidResults } from "./support/results-file.ts";
+import { useTempDirs } from "./support/temp-dirs.ts";
 import { findAll, parseXml } from "./support/tiny-xml.ts";
 
 const MAIN = resolve("src/cli/main.ts");
 const NODE_ARGS = ["--disable-warning=ExperimentalWarning", MAIN];
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-});
-
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = useTempDirs();
 
 describe("dslab grade", () => {
   it("keeps a hidden scenario out of the student's view and reports what did not fit the budget", async () => {

@@ -3,25 +3,16 @@
  * and run_autograder in a fake /autograder, and the GitHub Actions workflow's grading steps
  * (their shell, as written in the YAML) in a fake workspace.
  */
-import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cp, mkdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { execa } from "execa";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readValidResults } from "./support/results-file.ts";
+import { useTempDirs } from "./support/temp-dirs.ts";
 import { parseXml } from "./support/tiny-xml.ts";
 
 const REPO = resolve(".");
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-});
-
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = useTempDirs();
 
 /** A fake /autograder: dslab and the scripts in source/, the student's files in submission/. */
 async function autograderRoot(course?: unknown): Promise<string> {

@@ -5,14 +5,14 @@
  * in the engine. Needs dockerd and the images (bin/dslab images), as test/docker-runtime does.
  */
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { execa } from "execa";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { gradingRuntime } from "../src/grade/runtime-choice.ts";
 import { RUNTIME_IMAGE, TOXIPROXY_IMAGE } from "../src/runtime/docker-engine.ts";
 import { readValidResults } from "./support/results-file.ts";
+import { useTempDirs } from "./support/temp-dirs.ts";
 
 const DSLAB = resolve("bin/dslab");
 /** One short scenario, in containers. */
@@ -27,7 +27,6 @@ const DOCKER_CLEAN = [
   "0.5",
 ];
 const CHILD_TIMEOUT_MS = 240_000;
-const dirs: string[] = [];
 
 beforeAll(async () => {
   try {
@@ -39,15 +38,9 @@ beforeAll(async () => {
     throw new Error("Docker or its images are missing: run scripts/setup.sh --with-docker");
   }
 });
-afterAll(async () => {
-  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-});
 
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "dslab-grade-runtime-"));
-  dirs.push(dir);
-  return dir;
-}
+const makeTempDir = useTempDirs();
+const tempDir = () => makeTempDir("dslab-grade-runtime-");
 
 async function courseFile(dir: string, content: object): Promise<string> {
   const path = join(dir, "course.json");

@@ -1,29 +1,18 @@
-/**
- * A run never hangs a grader: past its wall-clock limit it is stopped, cleaned up and reported
- * as the harness's error with the limit named, never as a pass; the limit itself leaves room
- * for a failing submission to wait out every bound of the lab.
- */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { estimateRunMs, runWallLimitMs } from "../src/lab/run-estimate.ts";
 import { loadSubmission } from "../src/lab/run-lab.ts";
 import { runScenario } from "../src/lab/run-scenario.ts";
 import { readTrace } from "../src/trace/reader.ts";
+import { useTempDirs } from "./support/temp-dirs.ts";
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-});
+const tempDir = useTempDirs();
 
 describe("the run's wall-clock limit", () => {
   it("stops a run that passes it and says so in the result and the trace", async () => {
     const loaded = await loadSubmission("rpc", "fixtures/rpc/python-reference");
     const scenario = loaded.definition.scenarios.find((s) => s.name === "clean");
     if (!scenario) throw new Error("lab 1 has no clean scenario");
-    const dir = await mkdtemp(join(tmpdir(), "dslab-wall-"));
-    dirs.push(dir);
+    const dir = await tempDir("dslab-wall-");
     const started = Date.now();
     const result = await runScenario({
       ...loaded,
