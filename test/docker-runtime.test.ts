@@ -3,7 +3,6 @@
  * hostile submissions contained and failed with their reason, and nothing of ours left in the
  * engine afterwards (normal and interrupted runs). Needs dockerd and the images.
  */
-import { execFileSync } from "node:child_process";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -11,28 +10,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runTests, type TestSummary } from "../src/lab/run-lab.ts";
 import type { RuntimeKind } from "../src/runtime/infrastructure.ts";
+import { leftovers, requireDocker, verdicts } from "./support/docker.ts";
 
 const outDirs: string[] = [];
 afterAll(async () => {
   await Promise.all(outDirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-beforeAll(() => {
-  try {
-    execFileSync("docker", ["info"], { stdio: "ignore", timeout: 20_000 });
-  } catch {
-    throw new Error("docker info failed: start dockerd / run scripts/setup.sh --with-docker");
-  }
-  for (const image of ["ghcr.io/shopify/toxiproxy:2.12.0", "dslab/runtime:1"]) {
-    try {
-      execFileSync("docker", ["image", "inspect", image], { stdio: "ignore", timeout: 20_000 });
-    } catch {
-      throw new Error(
-        `image ${image} missing: run bin/dslab images (scripts/setup.sh --with-docker)`,
-      );
-    }
-  }
-});
+requireDocker();
 
 async function run(
   lab: string,
@@ -58,21 +43,11 @@ async function run(
   });
 }
 
-/** Containers and networks carrying our label, as `docker ps -a` / `docker network ls` see them. */
-function leftovers(): string {
-  const filter = ["--filter", "label=dslab.run"];
-  const containers = execFileSync("docker", ["ps", "-aq", ...filter], { encoding: "utf8" });
-  const networks = execFileSync("docker", ["network", "ls", "-q", ...filter], { encoding: "utf8" });
-  return `${containers}${networks}`.trim();
-}
-
-const verdicts = (summary: TestSummary) =>
-  Object.fromEntries(summary.results.map((r) => [r.scenario, r.verdict]));
-
 describe("the docker runtime gives the process runtime's verdicts", () => {
   const cases: Array<[string, string, string[]]> = [
     ["rpc", "fixtures/rpc/cpp-reference", ["clean", "crash-after-ack", "duplicates"]],
     ["rpc", "fixtures/rpc/bug-memory-only", ["clean", "crash-after-ack"]],
+    ["rpc", "fixtures/rpc/python-reference", ["clean", "crash-after-ack"]],
     ["consensus", "fixtures/consensus/cpp-reference", ["clean"]],
   ];
   it.each(cases)("%s %s", { timeout: 300_000 }, async (lab, submission, scenarios) => {

@@ -6,7 +6,11 @@
 import { spawn } from "node:child_process";
 import type Dockerode from "dockerode";
 import { PID_LABEL, RUN_LABEL } from "./docker-engine.ts";
-import { removeIsolationRules } from "./docker-run-network.ts";
+import {
+  deleteIsolationRules,
+  listIsolationRules,
+  removeIsolationRules,
+} from "./docker-run-network.ts";
 
 export async function removeRun(docker: Dockerode, runId: string): Promise<number> {
   const filters = JSON.stringify({ label: [`${RUN_LABEL}=${runId}`] });
@@ -28,10 +32,19 @@ export async function cleanDeadRuns(docker: Dockerode): Promise<number> {
     if (pid && isAlive(Number(pid))) continue;
     removed += await removeRun(docker, run);
   }
-  // Rules of runs whose network is already gone.
-  const liveRuns = [...runs.entries()].filter(([, pid]) => pid && isAlive(Number(pid)));
-  if (liveRuns.length === 0) removed += await removeIsolationRules();
-  return removed;
+  return removed + (await removeOrphanRules(docker, filters));
+}
+
+/**
+ * Deletes the rules of runs whose network is gone (a killed watchdog, a pruned network), live
+ * runs or not. A run adds its rules after creating its network, so listing the rules before
+ * the networks never takes a run that is starting for an orphan.
+ */
+async function removeOrphanRules(docker: Dockerode, filters: string): Promise<number> {
+  const rules = await listIsolationRules();
+  const networks = await docker.listNetworks({ filters });
+  const withNetwork = new Set(networks.map((n) => n.Labels?.[RUN_LABEL]));
+  return deleteIsolationRules(rules.filter((rule) => !withNetwork.has(rule.runId)));
 }
 
 async function removeMatching(docker: Dockerode, filters: string, runId: string): Promise<number> {
@@ -69,7 +82,7 @@ ids=$(docker ps -aq --filter "label=${RUN_LABEL}=$run")
 nets=$(docker network ls -q --filter "label=${RUN_LABEL}=$run")
 [ -n "$nets" ] && docker network rm $nets >/dev/null 2>&1
 for chain in INPUT DOCKER-USER; do
-  iptables -S "$chain" 2>/dev/null | grep "${RUN_LABEL}=$run" | sed 's/^-A //' | while read -r rule; do
+  iptables -S "$chain" 2>/dev/null | grep -E -- '--comment "?${RUN_LABEL}='"$run"'"? ' | sed 's/^-A //' | while read -r rule; do
     eval "iptables -D $rule" 2>/dev/null
   done
 done

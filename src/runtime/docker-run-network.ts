@@ -70,21 +70,47 @@ export async function createRunNetwork(docker: Dockerode, runId: string): Promis
   };
 }
 
-/** Deletes the iptables rules of a run (every run's when runId is undefined). */
-export async function removeIsolationRules(runId?: string): Promise<number> {
-  let removed = 0;
+/** One of the runs' iptables rules, as `iptables -D` takes it. */
+export interface IsolationRule {
+  runId: string;
+  args: string[];
+}
+
+/** Every run's iptables rules, found by their comment `dslab.run=<run id>`. */
+export async function listIsolationRules(): Promise<IsolationRule[]> {
+  const rules: IsolationRule[] = [];
   for (const chain of CHAINS) {
     const listed = await execa("iptables", ["-S", chain], { reject: false, timeout: 10_000 });
-    const mine = listed.stdout
-      .split("\n")
-      .filter((line) => line.startsWith("-A ") && line.includes(`${RUN_LABEL}=${runId ?? ""}`));
-    for (const line of mine) {
+    for (const line of listed.stdout.split("\n")) {
+      if (!line.startsWith("-A ")) continue;
       const args = line.slice(3).split(" ").map(unquote);
-      await execa("iptables", ["-D", ...args], { reject: false, timeout: 10_000 });
-      removed += 1;
+      const at = args.indexOf("--comment");
+      const comment = at >= 0 ? (args[at + 1] ?? "") : "";
+      // The whole comment: run ids may be prefixes of one another.
+      if (comment.startsWith(`${RUN_LABEL}=`)) {
+        rules.push({ runId: comment.slice(RUN_LABEL.length + 1), args });
+      }
     }
   }
+  return rules;
+}
+
+export async function deleteIsolationRules(rules: IsolationRule[]): Promise<number> {
+  let removed = 0;
+  for (const rule of rules) {
+    const deleted = await execa("iptables", ["-D", ...rule.args], {
+      reject: false,
+      timeout: 10_000,
+    });
+    if (deleted.exitCode === 0) removed += 1;
+  }
   return removed;
+}
+
+/** Deletes the iptables rules of one run. */
+export async function removeIsolationRules(runId: string): Promise<number> {
+  const rules = await listIsolationRules();
+  return deleteIsolationRules(rules.filter((rule) => rule.runId === runId));
 }
 
 function unquote(arg: string): string {

@@ -5,12 +5,17 @@ import { join } from "node:path";
 import { afterAll } from "vitest";
 import { runTests, type TestSummary } from "../../src/lab/run-lab.ts";
 import type { ScenarioResult } from "../../src/lab/run-scenario.ts";
+import type { RuntimeKind } from "../../src/runtime/infrastructure.ts";
 
 /** Halves every duration: the suite stays within CI's time while every scenario still runs. */
 export const TIME_SCALE = 0.5;
 
 /** A runner for one lab whose output directories are removed after the test file. */
-export function fixtureRunner(lab: string, timeScale = TIME_SCALE) {
+export function fixtureRunner(
+  lab: string,
+  timeScale = TIME_SCALE,
+  runtime: RuntimeKind = "process",
+) {
   const outDirs: string[] = [];
   afterAll(async () => {
     await Promise.all(outDirs.map((dir) => rm(dir, { recursive: true, force: true })));
@@ -29,6 +34,7 @@ export function fixtureRunner(lab: string, timeScale = TIME_SCALE) {
       seeds: [seed],
       scenarios,
       timeScale,
+      runtime,
       outDir,
       signal,
       log: () => undefined,
