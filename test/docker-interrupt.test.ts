@@ -6,8 +6,7 @@
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
@@ -16,6 +15,7 @@ import { removeRun } from "../src/runtime/docker-clean.ts";
 import { dockerClient, PID_LABEL, RUN_LABEL, RUNTIME_IMAGE } from "../src/runtime/docker-engine.ts";
 import { readTrace } from "../src/trace/reader.ts";
 import { docker, isolationRules, leftovers, ownerLabel, requireDocker } from "./support/docker.ts";
+import { useTempDirs } from "./support/temp-dirs.ts";
 
 requireDocker();
 
@@ -25,7 +25,7 @@ const NODES_UP_MS = 90_000;
 /** "within a few seconds" of the harness's end. */
 const CLEANUP_MS = 10_000;
 
-const outDirs: string[] = [];
+const tempDir = useTempDirs();
 const harnesses: ChildProcess[] = [];
 afterEach(() => {
   // A failed assertion must not leave a harness running (each leads its own process group).
@@ -38,7 +38,6 @@ afterEach(() => {
 /** Every run id seen here: whatever a failed test left is removed at the end. */
 const runIds: string[] = [];
 afterAll(async () => {
-  await Promise.all(outDirs.map((dir) => rm(dir, { recursive: true, force: true })));
   const engine = await dockerClient();
   for (const runId of runIds) await removeRun(engine, runId);
 });
@@ -53,8 +52,7 @@ interface Harness {
 
 /** `bin/dslab test rpc cpp-reference --runtime docker` leading its own process group, as a shell job. */
 async function startHarness(): Promise<Harness> {
-  const outDir = await mkdtemp(join(tmpdir(), "dslab-interrupt-"));
-  outDirs.push(outDir);
+  const outDir = await tempDir("dslab-interrupt-");
   const args = ["test", "rpc", "fixtures/rpc/cpp-reference", "--runtime", "docker"];
   const child = spawn("bin/dslab", [...args, "--seed", "1", "--out", outDir], {
     detached: true,
