@@ -121,6 +121,46 @@ describe("process runtime", () => {
     expect(ofType("node.kill").map((e) => e.incarnation)).toEqual([1]);
   });
 
+  it("a node being killed is no longer up, and a second kill joins the first", async () => {
+    const rt = makeRuntime();
+    await rt.start(await spec(ECHO_NODE));
+    const first = rt.kill("n1");
+    expect(rt.isUp("n1")).toBe(false);
+    await Promise.all([first, rt.kill("n1")]);
+    expect(ofType("node.kill")).toHaveLength(1);
+    expect(ofType("node.exit")).toMatchObject([{ incarnation: 1, expected: true }]);
+  });
+
+  it("two restarts asked for at once make one new incarnation, not a race", async () => {
+    const rt = makeRuntime();
+    const node = await spec(ECHO_NODE);
+    await rt.start(node);
+    const results = await Promise.all([rt.restart("n1"), rt.restart("n1")]);
+    expect(results).toEqual([{ ok: true }, { ok: true }]);
+    expect(ofType("node.start").map((e) => e.incarnation)).toEqual([1, 2]);
+    expect(ofType("node.failed")).toEqual([]);
+    expect(await echoes(`127.0.0.1:${node.port}`, 2000)).toBe(true);
+  });
+
+  it("credits every output line to the incarnation that printed it", async () => {
+    const rt = makeRuntime();
+    await rt.start(await spec(`console.log("boot " + process.pid);\n${ECHO_NODE}`));
+    await rt.restart("n1");
+    await rt.restart("n1");
+    await rt.stopAll();
+    // Each incarnation's boot line comes after its own node.start and names its own pid.
+    let pid = 0;
+    const boots: number[] = [];
+    for (const event of events) {
+      if (event.type === "node.start") pid = event.pid;
+      if (event.type === "node.log" && event.line.startsWith("boot ")) {
+        expect(event.line).toBe(`boot ${pid}`);
+        boots.push(pid);
+      }
+    }
+    expect(boots).toHaveLength(3);
+  });
+
   it("a paused node does not answer; resumed, it does", async () => {
     const rt = makeRuntime();
     const node = await spec(ECHO_NODE);

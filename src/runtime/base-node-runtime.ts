@@ -4,6 +4,7 @@
  * pause / resume / memory), readiness by polling the node's ports, bounded output draining and
  * the run's fatal reason. A subclass says how one node is launched, killed, paused and measured.
  */
+import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { NodeId } from "../trace/events.ts";
 import { DEFAULT_OUTPUT_LIMITS, NodeOutput, type OutputLimits } from "./node-output.ts";
@@ -41,6 +42,8 @@ export interface Incarnation {
   exit?: ExitStatus;
   exited: Promise<void>;
   outputDone: Promise<void>;
+  /** The kill in progress or done: a second kill joins it. */
+  killing?: Promise<void>;
   memoryTimer?: NodeJS.Timeout;
 }
 
@@ -53,9 +56,19 @@ export interface NodeState<Handle> {
   current?: Incarnation;
 }
 
-/** A launched incarnation (its exit and output), or why it could not be launched. */
+/**
+ * A launched incarnation, or why it could not be launched. Its output streams are read only
+ * after node.start is traced, so that nothing it prints can be credited to the incarnation
+ * before (they buffer meanwhile).
+ */
 export type Launch =
-  | { ok: true; pid: number; exited: Promise<ExitStatus>; outputDone: Promise<void> }
+  | {
+      ok: true;
+      pid: number;
+      exited: Promise<ExitStatus>;
+      stdout: Readable | null;
+      stderr: Readable | null;
+    }
   | { ok: false; reason: string };
 
 const DEFAULT_STARTUP_TIMEOUT_MS = 10_000;
@@ -73,6 +86,8 @@ export abstract class BaseNodeRuntime<Handle> implements NodeRuntime {
   readonly #memoryIntervalMs: number | undefined;
   readonly #readyPollMs: number;
   readonly #nodes = new Map<NodeId, NodeState<Handle>>();
+  /** Restarts in flight: a second restart of the same node joins the first. */
+  readonly #restarting = new Map<NodeId, Promise<NodeStartResult>>();
   #fatalReason: string | undefined;
 
   constructor(options: BaseRuntimeOptions, readyPollMs: number) {
@@ -130,16 +145,27 @@ export abstract class BaseNodeRuntime<Handle> implements NodeRuntime {
   async kill(id: NodeId): Promise<void> {
     const state = this.#state(id);
     const inc = state.current;
-    if (!inc || inc.exit) return;
-    inc.expectedExit = true;
-    this.hooks.emit({ type: "node.kill", t: this.hooks.now(), node: id, incarnation: inc.n });
-    await this.terminate(state, inc);
+    if (!inc || (inc.exit && !inc.killing)) return;
+    inc.killing ??= (async () => {
+      inc.expectedExit = true;
+      this.hooks.emit({ type: "node.kill", t: this.hooks.now(), node: id, incarnation: inc.n });
+      await this.terminate(state, inc);
+    })();
+    await inc.killing;
   }
 
-  async restart(id: NodeId): Promise<NodeStartResult> {
+  restart(id: NodeId): Promise<NodeStartResult> {
+    const inFlight = this.#restarting.get(id);
+    if (inFlight) return inFlight;
     const state = this.#state(id);
-    await this.kill(id);
-    return this.#launch(state);
+    const restarting = (async () => {
+      await this.kill(id);
+      // The last lines of the dead incarnation belong to it, not to the next one.
+      await this.#drainOutput(state);
+      return this.#launch(state);
+    })().finally(() => this.#restarting.delete(id));
+    this.#restarting.set(id, restarting);
+    return restarting;
   }
 
   async pause(id: NodeId): Promise<void> {
@@ -159,9 +185,10 @@ export abstract class BaseNodeRuntime<Handle> implements NodeRuntime {
     this.hooks.emit({ type: "node.resume", t: this.hooks.now(), node: id, incarnation: inc.n });
   }
 
+  /** Ready, not exited and not being killed (a node on its way down is not up). */
   isUp(id: NodeId): boolean {
     const inc = this.#nodes.get(id)?.current;
-    return inc?.ready === true && inc.exit === undefined;
+    return inc?.ready === true && inc.exit === undefined && !inc.expectedExit;
   }
 
   isPaused(id: NodeId): boolean {
@@ -212,7 +239,6 @@ export abstract class BaseNodeRuntime<Handle> implements NodeRuntime {
     const launched = await this.launch(state, inc);
     if (!launched.ok) return failed(launched.reason);
     inc.pid = launched.pid;
-    inc.outputDone = launched.outputDone;
     inc.exited = launched.exited.then((status) => this.#recordExit(state, inc, status));
     state.current = inc;
     this.hooks.emit({
@@ -224,6 +250,10 @@ export abstract class BaseNodeRuntime<Handle> implements NodeRuntime {
       port: this.readyProbe(state).ports[0] ?? spec.port,
       dataDir: spec.dataDir,
     });
+    inc.outputDone = Promise.all([
+      launched.stdout && state.output.attach(launched.stdout, "stdout"),
+      launched.stderr && state.output.attach(launched.stderr, "stderr"),
+    ]).then(() => undefined);
     const reason = await this.#awaitReady(state, inc);
     if (reason !== undefined) return failed(reason);
     inc.ready = true;

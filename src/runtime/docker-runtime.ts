@@ -125,7 +125,7 @@ export class DockerRuntime extends BaseNodeRuntime<ContainerHandle> {
 
   protected async launch(state: NodeState<ContainerHandle>, inc: Incarnation): Promise<Launch> {
     const { container } = state.handle;
-    // Attach before start, so that no early output is lost.
+    // Attach before start, so that no early output is lost (the streams hold it until read).
     const stream = await container.attach({ stream: true, stdout: true, stderr: true });
     const stdout = new PassThrough();
     const stderr = new PassThrough();
@@ -134,10 +134,6 @@ export class DockerRuntime extends BaseNodeRuntime<ContainerHandle> {
       stdout.end();
       stderr.end();
     });
-    const outputDone = Promise.all([
-      state.output.attach(stdout, "stdout"),
-      state.output.attach(stderr, "stderr"),
-    ]).then(() => undefined);
     try {
       await container.start();
     } catch (error) {
@@ -151,7 +147,7 @@ export class DockerRuntime extends BaseNodeRuntime<ContainerHandle> {
       (result: { StatusCode: number }) => this.#exitStatus(container, inc, result.StatusCode),
       () => ({ code: null, signal: null }),
     );
-    return { ok: true, pid: info.State.Pid, exited, outputDone };
+    return { ok: true, pid: info.State.Pid, exited, stdout, stderr };
   }
 
   async #exitStatus(

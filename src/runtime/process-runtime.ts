@@ -70,12 +70,7 @@ export class ProcessRuntime extends BaseNodeRuntime<NoHandle> {
     if ("error" in leader) {
       return fail(`could not start ${JSON.stringify(spec.argv)}: ${leader.error}`);
     }
-    const { pid, exited } = leader;
-    const outputDone = Promise.all([
-      leader.stdout && state.output.attach(leader.stdout, "stdout"),
-      leader.stderr && state.output.attach(leader.stderr, "stderr"),
-    ]).then(() => undefined);
-    return { ok: true, pid, exited, outputDone };
+    return { ok: true, ...leader };
   }
 
   protected async terminate(state: NodeState<NoHandle>, inc: Incarnation): Promise<void> {

@@ -1,6 +1,6 @@
 /**
- * What the lab code needs from a node runtime. The process runtime implements it today; a
- * Docker runtime can implement the same calls later (pause = docker pause, and so on).
+ * What the lab code needs from a node runtime: local processes (process-runtime.ts) or
+ * sandboxed containers (docker-runtime.ts), both on BaseNodeRuntime.
  */
 import type { NodeId, TraceEvent } from "../trace/events.ts";
 
@@ -59,11 +59,14 @@ export interface NodeRuntime {
   start(node: NodeSpec): Promise<NodeStartResult>;
   /** SIGKILL (or the runtime's equivalent) to the whole node; resolves once it is gone. */
   kill(node: NodeId): Promise<void>;
-  /** Kills it if running, then starts it again with the same spec (port and data dir). */
+  /**
+   * Kills it if running, then starts it again with the same spec (port and data dir); a
+   * restart asked for while one is in flight joins it.
+   */
   restart(node: NodeId): Promise<NodeStartResult>;
   pause(node: NodeId): Promise<void>;
   resume(node: NodeId): Promise<void>;
-  /** Ready and not exited (a paused node is still up). */
+  /** Ready, not exited and not being killed (a paused node is still up). */
   isUp(node: NodeId): boolean;
   isPaused(node: NodeId): boolean;
   /** Resident memory of everything the node runs, in KiB; also traced as node.memory. */
