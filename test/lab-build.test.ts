@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSubmission } from "../src/lab/build.ts";
+import { runTests } from "../src/lab/run-lab.ts";
+import { processesLeftUnder } from "./support/processes.ts";
 
 let root: string;
 beforeAll(async () => {
@@ -100,5 +102,31 @@ describe("buildSubmission", () => {
     expect(result.ok).toBe(false);
     expect(result.reason).toMatch(/did not finish within 1 s and was killed/);
     expect(await stillRunsAfterWhile(pidFile)).toBe(false);
+  });
+
+  it("stops at once on Ctrl-C, and the run is interrupted, not a failed build", async () => {
+    const dir = await submission("interrupted", {
+      "dslab.json": JSON.stringify({ lab: "rpc", build: "sleep 60", run: ["./server"] }),
+    });
+    const out = join(root, "out-interrupted");
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 1_000);
+    const started = Date.now();
+    const summary = await runTests({
+      lab: "rpc",
+      submission: dir,
+      seeds: [1],
+      scenarios: ["clean"],
+      timeScale: 1,
+      outDir: out,
+      signal: controller.signal,
+      log: () => undefined,
+      onResult: () => undefined,
+      command: "bin/dslab",
+    });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(summary.status).toBe("interrupted");
+    expect(summary.results).toEqual([]);
+    expect(await processesLeftUnder(out, 2_000)).toEqual([]);
   });
 });

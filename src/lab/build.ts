@@ -29,6 +29,7 @@ export async function buildSubmission(
   manifest: Manifest,
   outDir: string,
   timeLimitMs = BUILD_TIME_LIMIT_MS,
+  signal?: AbortSignal,
 ): Promise<BuildResult> {
   const dir = join(outDir, "build");
   const logPath = join(outDir, "build.log");
@@ -66,8 +67,12 @@ export async function buildSubmission(
     timedOut = true;
     if (pid !== undefined) killGroup(pid, "SIGKILL");
   }, timeLimitMs);
+  // Ctrl-C stops the build at once (the caller reports the run as interrupted).
+  const onAbort = () => pid !== undefined && killGroup(pid, "SIGKILL");
+  signal?.addEventListener("abort", onAbort, { once: true });
   const result = await build;
   clearTimeout(timer);
+  signal?.removeEventListener("abort", onAbort);
   if (pid !== undefined) {
     // Whatever the build left running in its group (a daemon, a stray server) goes too.
     killGroup(pid, "SIGKILL");

@@ -7,7 +7,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import type { RuntimeKind } from "../runtime/infrastructure.ts";
 import type { ScheduledFault } from "../trace/events.ts";
-import { buildSubmission } from "./build.ts";
+import { BUILD_TIME_LIMIT_MS, buildSubmission } from "./build.ts";
 import {
   type LabDefinition,
   loadLabDefinition,
@@ -128,8 +128,17 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
           submission,
           manifest,
           outDir,
+          BUILD_TIME_LIMIT_MS,
+          options.signal,
         )
-      : await buildSubmission(submission, manifest, outDir);
+      : await buildSubmission(submission, manifest, outDir, BUILD_TIME_LIMIT_MS, options.signal);
+  if (options.signal.aborted) {
+    // Ctrl-C during the build: an interruption, not the submission's build failure.
+    summary.status = "interrupted";
+    await save();
+    options.log("interrupted during the build");
+    return summary;
+  }
   summary.build = {
     ok: build.ok,
     durationMs: build.durationMs,

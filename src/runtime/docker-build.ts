@@ -18,6 +18,7 @@ export async function buildSubmissionInContainer(
   manifest: Manifest,
   outDir: string,
   timeLimitMs = BUILD_TIME_LIMIT_MS,
+  signal?: AbortSignal,
 ): Promise<BuildResult> {
   // The copy only: the build command runs below, in the container.
   const copied = await buildSubmission(submissionDir, { ...manifest, build: undefined }, outDir);
@@ -66,12 +67,15 @@ export async function buildSubmissionInContainer(
       all: true,
       reject: false,
       timeout: timeLimitMs,
+      ...(signal ? { cancelSignal: signal } : {}),
       stdin: "ignore",
       maxBuffer: 64 * 1024 * 1024,
     },
   );
-  // Killing the docker CLI does not stop the container.
-  if (result.timedOut) await execa("docker", ["rm", "-f", name], { reject: false });
+  // Killing the docker CLI (time limit, Ctrl-C) does not stop the container.
+  if (result.timedOut || result.isCanceled) {
+    await execa("docker", ["rm", "-f", name], { reject: false, timeout: 30_000 });
+  }
   const durationMs = Math.round(performance.now() - started);
   const log = `(built in ${manifest.image ?? RUNTIME_IMAGE}, no network)\n$ ${manifest.build}\n${result.all ?? ""}\n`;
   await writeFile(logPath, log);
