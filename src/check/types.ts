@@ -30,9 +30,16 @@ export interface CheckResult {
 
 export type Checker = (trace: Trace) => CheckResult;
 
+/**
+ * Safety: nothing bad happens (a violation in any prefix of the run is final). Liveness:
+ * something good eventually happens (only a run that completed can show it did not).
+ */
+export type PropertyKind = "safety" | "liveness";
+
 /** A checker as a lab lists it: its property id plus the function. */
 export interface NamedChecker {
   property: string;
+  kind: PropertyKind;
   /** What the property means, for reports and `--help`. */
   description: string;
   check: Checker;

@@ -6,6 +6,7 @@
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { judgeCutShort, neverThrows } from "../check/named-checker.ts";
 import type { CheckResult, NamedChecker } from "../check/types.ts";
 import { type ReactionSpec, reactionsOf } from "../nemesis/reactions.ts";
 import { runSchedule } from "../nemesis/runner.ts";
@@ -362,19 +363,11 @@ export function scaleDurations(
 }
 
 /** Checkers are pure, but a bug in one must not take the verdict or the others down. */
+/** Every checker on the trace; a run cut short cannot fail a liveness property. */
 export function runCheckers(checkers: NamedChecker[], trace: Trace): CheckResult[] {
-  return checkers.map((checker) => {
-    try {
-      return checker.check(trace);
-    } catch (error) {
-      return {
-        property: checker.property,
-        verdict: "unknown",
-        summary: `the checker itself failed (a dslab bug, please report it): ${String(error)}`,
-        evidence: [],
-      };
-    }
-  });
+  return checkers.map((checker) =>
+    judgeCutShort(neverThrows(checker.property, checker.check)(trace), checker.kind, trace),
+  );
 }
 
 /** A run's verdict from its checks; `dslab check` judges a recorded trace the same way. */
