@@ -13,6 +13,7 @@ import { readTrace } from "../src/trace/reader.ts";
 
 const seed = Number(process.argv[2] ?? 1);
 const outDir = await mkdtemp(join(tmpdir(), "dslab-bench-docker-"));
+let keep = false;
 try {
   for (const [lab, submission, scenario] of [
     ["rpc", "fixtures/rpc/cpp-reference", "crash-restart"],
@@ -46,7 +47,12 @@ try {
     console.log(
       `${lab.padEnd(9)} ${scenario.padEnd(22)} ${nodes} node${nodes > 1 ? "s" : " "}: cluster up in ${(allReadyAt / 1000).toFixed(2)} s; wall ${(wall / 1000).toFixed(1)} s, of which ${(100 * (1 - faultSpan / wall)).toFixed(0)}% outside the fault schedule (verdict ${result.verdict})`,
     );
+    if (result.verdict !== "pass") {
+      // A reference that does not pass is a finding in itself: keep its trace to look at.
+      keep = true;
+      console.log(`  not a pass: trace kept at ${result.tracePath}`);
+    }
   }
 } finally {
-  await rm(outDir, { recursive: true, force: true });
+  if (!keep) await rm(outDir, { recursive: true, force: true });
 }
