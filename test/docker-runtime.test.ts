@@ -59,6 +59,29 @@ describe("the docker runtime gives the process runtime's verdicts", () => {
   });
 });
 
+describe("lab 1's bug fixtures fail the same properties under both runtimes", () => {
+  // The directed probe that exposes each bug (as in e2e-rpc), one seed.
+  const cases: Array<[string, string, string]> = [
+    ["bug-no-replay-cache", "duplicates", "at-most-once"],
+    ["bug-cache-per-connection", "duplicates", "at-most-once"],
+    ["bug-ignores-boot-cookie", "crash-after-ack", "at-most-once"],
+    ["bug-evicts-early", "duplicates", "at-most-once"],
+    ["bug-one-read-one-record", "wire", "wire-conformance"],
+  ];
+  it.each(cases)("%s (%s)", { timeout: 300_000 }, async (fixture, scenario, property) => {
+    const submission = `fixtures/rpc/${fixture}`;
+    const failedUnder: Record<string, string[] | undefined> = {};
+    for (const runtime of ["docker", "process"] as const) {
+      const [result] = (await run("rpc", submission, [scenario], runtime)).results;
+      const failed = result?.checks.filter((c) => c.verdict === "fail").map((c) => c.property);
+      expect(failed, `${runtime}: ${JSON.stringify(result?.checks)}`).toContain(property);
+      failedUnder[runtime] = failed;
+    }
+    expect(failedUnder.docker).toEqual(failedUnder.process);
+    expect(leftovers()).toBe("");
+  });
+});
+
 describe("hostile submissions are contained and fail with their reason", () => {
   let listener: Server;
   let accepted = 0;
