@@ -4,29 +4,32 @@
  */
 import { describe, expect, it } from "vitest";
 import { isolate, partitionBlackholes } from "../src/nemesis/partition.ts";
-import type { NemesisPlan } from "../src/nemesis/plan.ts";
+import type { NemesisPlan, Range, Reaction } from "../src/nemesis/plan.ts";
 import { drawReaction, reactionRng, reactionsOf } from "../src/nemesis/reactions.ts";
 import { type NemesisRunOptions, runSchedule } from "../src/nemesis/runner.ts";
 import type { AppliedFault, LinkFault, LinkFaultTarget } from "../src/net/fault-network.ts";
 import type { NodeRuntime, NodeStartResult } from "../src/runtime/types.ts";
-import type { NemesisEvent, ScheduledFault, TraceEvent } from "../src/trace/events.ts";
+import type { NemesisEvent, ScheduledFault } from "../src/trace/events.ts";
+import { observedTrace } from "./support/observed-trace.ts";
 
 const NODES = ["n1", "n2", "n3", "n4", "n5"];
 const LINKS = NODES.flatMap((a) => NODES.filter((b) => b !== a).map((b) => `${a}-${b}`));
 
-/** Records what the runner asks of the nodes; restarts take `restartMs`. */
+/** Records what the runner asks of the nodes; kills take `killMs`, restarts `restartMs`. */
 class FakeRuntime implements NodeRuntime {
   readonly kind = "process";
   readonly fatalReason = undefined;
   readonly calls: string[] = [];
   readonly #down = new Set<string>();
   readonly #paused = new Set<string>();
+  killMs = 0;
   restartMs = 0;
 
   async start(): Promise<NodeStartResult> {
     return { ok: true };
   }
   async kill(node: string): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, this.killMs));
     this.calls.push(`kill ${node}`);
     this.#down.add(node);
   }
@@ -78,20 +81,9 @@ class FakeNetwork implements LinkFaultTarget {
   }
 }
 
-/** The run's trace, with subscribers as run-scenario offers them. */
+/** The run's trace, fake nodes and a fake network. */
 function harness() {
-  const events: TraceEvent[] = [];
-  const listeners = new Set<(event: TraceEvent) => void>();
-  const t0 = performance.now();
-  const now = () => performance.now() - t0;
-  const emit = (event: TraceEvent) => {
-    events.push(event);
-    for (const listener of listeners) listener(event);
-  };
-  const observe = (listener: (event: TraceEvent) => void) => {
-    listeners.add(listener);
-    return () => listeners.delete(listener);
-  };
+  const { events, listeners, now, emit, observe } = observedTrace();
   const runtime = new FakeRuntime();
   const network = new FakeNetwork();
   const options: NemesisRunOptions = { network, runtime, emit, now, observe };
@@ -201,6 +193,12 @@ describe("runner: group faults, partitions, stable periods", () => {
 });
 
 describe("runner: reactions", () => {
+  const reaction = (what: Reaction["do"], durationMs: Range): Reaction => ({
+    on: "decide",
+    times: 2,
+    do: what,
+    durationMs,
+  });
   const plan = (windowMs: number, durationMs = { min: 150, max: 250 }): NemesisPlan => ({
     durationMs: windowMs,
     quietEndMs: 0,
@@ -209,7 +207,7 @@ describe("runner: reactions", () => {
     overlap: false,
     minStableMs: 0,
     faults: [],
-    reactions: [{ on: "decide", times: 2, do: "isolate-decider-crash-minority", durationMs }],
+    reactions: [reaction("isolate-decider-crash-minority", durationMs)],
   });
   const scheduleOpts = { timeScale: 1, links: LINKS, nodes: NODES };
 
@@ -239,9 +237,12 @@ describe("runner: reactions", () => {
       () => h.signs().filter((s) => s.startsWith("-")).length === 3,
     );
     const starts = h.nemesis().filter((e) => e.type === "nemesis.start" && e.id > 1);
-    expect(starts.map((e) => [e.id, e.fault])).toEqual(
-      firstChoices.map((c, i) => [2 + i, c.fault]),
-    );
+    expect(starts.map((e) => [e.id, e.fault])).toEqual([
+      [2, firstChoices.isolation],
+      [3, firstChoices.crash],
+    ]);
+    expect(starts[0]?.endsAfter).toEqual({ id: 3, holdMs: firstChoices.holdMs });
+    expect(starts[1]?.endsAfter).toBeUndefined();
     expect(starts[0]?.trigger).toMatchObject({
       reaction: 0,
       firing: 1,
@@ -250,8 +251,7 @@ describe("runner: reactions", () => {
       slot: 7,
     });
     expect(starts[1]?.trigger).toEqual(starts[0]?.trigger);
-    const crashed =
-      firstChoices[1]?.fault.kind === "crash-group" ? firstChoices[1].fault.nodes : [];
+    const crashed = firstChoices.crash.nodes;
     expect(crashed.length).toBeGreaterThan(0);
     expect(crashed).not.toContain("n3");
     expect(h.runtime.calls.slice(2)).toEqual([
@@ -272,9 +272,10 @@ describe("runner: reactions", () => {
     h.decide("n2", 10); // times: 2, used up
     await new Promise((resolve) => setTimeout(resolve, 100));
     const second = h.nemesis().filter((e) => e.type === "nemesis.start" && e.id > 3);
-    expect(second.map((e) => [e.id, e.fault])).toEqual(
-      secondChoices.map((c, i) => [4 + i, c.fault]),
-    );
+    expect(second.map((e) => [e.id, e.fault])).toEqual([
+      [4, secondChoices.isolation],
+      [5, secondChoices.crash],
+    ]);
     expect(second[0]?.trigger).toMatchObject({ firing: 2, node: "n1", slot: 9 });
     expect(h.signs()).toHaveLength(10);
 
@@ -283,7 +284,66 @@ describe("runner: reactions", () => {
     expect(h.listeners.size).toBe(0);
   });
 
-  it("never fires in a stable period, and heals a firing cut short by the end", async () => {
+  it("keeps the decider cut off until the crashed nodes are back, then holdMs more, however slow the runtime", async () => {
+    const h = harness();
+    // Killing and restarting take longer than the whole drawn isolation (150 to 250 ms).
+    h.runtime.killMs = 200;
+    h.runtime.restartMs = 300;
+    const specs = reactionsOf(7, plan(60_000), scheduleOpts);
+    const spec = specs[0];
+    if (!spec) throw new Error("no reaction");
+    const { holdMs } = drawReaction(reactionRng(spec), spec, "n3");
+    const controller = new AbortController();
+    const running = runSchedule([], { ...h.options, reactions: specs, signal: controller.signal });
+    h.decide("n3", 7);
+    await until("the firing to end", () => h.signs().filter((s) => s.startsWith("-")).length === 2);
+    expect(h.signs()).toEqual(["+1", "+2", "-2", "-1"]);
+    const at = (type: string, id: number) =>
+      h.nemesis().find((e) => e.type === type && e.id === id)?.t ?? Number.NaN;
+    // The crash ended once its nodes were ready (kill, downtime, then a slow start)...
+    expect(at("nemesis.stop", 2) - at("nemesis.start", 2)).toBeGreaterThanOrEqual(490);
+    // ...and the decider stayed cut off for holdMs after that.
+    const heldMs = at("nemesis.stop", 1) - at("nemesis.stop", 2);
+    expect(heldMs).toBeGreaterThanOrEqual(holdMs - 5);
+    expect(heldMs).toBeLessThan(holdMs + 200);
+    controller.abort();
+    await running;
+  });
+
+  it("lets the reactions take turns, whatever their order in the plan", async () => {
+    const h = harness();
+    const short = { min: 20, max: 30 };
+    const twoReactions: NemesisPlan = {
+      ...plan(60_000),
+      reactions: [
+        reaction("isolate-decider-crash-minority", short),
+        reaction("isolate-decider-crash-others", short),
+      ],
+    };
+    const specs = reactionsOf(7, twoReactions, scheduleOpts);
+    const controller = new AbortController();
+    const running = runSchedule([], { ...h.options, reactions: specs, signal: controller.signal });
+    for (const slot of [1, 2, 3, 4, 5]) {
+      const ended = h.signs().length + 4;
+      h.decide("n1", slot);
+      if (slot < 5) await until(`firing ${slot} to end`, () => h.signs().length === ended);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const firings = h
+      .nemesis()
+      .filter((e) => e.type === "nemesis.start" && e.fault.kind === "partition")
+      .map((e) => [e.trigger?.reaction, e.trigger?.firing, e.trigger?.slot]);
+    expect(firings).toEqual([
+      [0, 1, 1],
+      [1, 1, 2],
+      [0, 2, 3],
+      [1, 2, 4],
+    ]);
+    controller.abort();
+    await running;
+  });
+
+  it("never fires in a stable period nor on a slot already decided, and heals a firing cut short by the end", async () => {
     const h = harness();
     const specs = reactionsOf(3, plan(60_000, { min: 30_000, max: 30_000 }), scheduleOpts);
     const schedule: ScheduledFault[] = [
@@ -298,6 +358,10 @@ describe("runner: reactions", () => {
     await until("the stable period", () => h.signs().includes("+1"));
     h.decide("n2", 1);
     await until("the stable period's end", () => h.signs().includes("-1"));
+    // Nodes catching up on slot 1, decided first in the stable period: no window there.
+    h.decide("n1", 1);
+    h.decide("n3", 1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
     expect(h.signs()).toEqual(["+1", "-1"]);
     h.decide("n2", 2);
     await until("the firing", () => h.network.applied.length > 0 && h.runtime.calls.length > 0);

@@ -227,11 +227,10 @@ describe("reactions", () => {
       const spec = reactionsOf(seed, reactive, opts)[index];
       if (!spec) throw new Error("no spec");
       const rng = reactionRng(spec);
-      return [drawReaction(rng, spec, "n2"), drawReaction(rng, spec, "n4")];
+      return [drawReaction(rng, spec, "n2"), drawReaction(rng, spec, "n4")] as const;
     };
     expect(choices(5, 0)).toEqual(choices(5, 0));
-    const [first] = choices(5, 0)[0] ?? [];
-    expect(first?.fault).toEqual({
+    expect(choices(5, 0)[0].isolation).toEqual({
       kind: "partition",
       name: "isolate-one",
       cuts: ["n1", "n3", "n4", "n5"].flatMap((n) => [
@@ -243,13 +242,29 @@ describe("reactions", () => {
       [1, 2, 3, 4, 5, 6].flatMap((seed) => [0, 1].map((i) => JSON.stringify(choices(seed, i)))),
     );
     expect(distinct.size).toBeGreaterThan(8);
-    for (const [isolation, crash] of [1, 2, 3, 4, 5, 6].map((seed) => choices(seed, 0)[0] ?? [])) {
-      expect(crash?.fault.kind).toBe("crash-group");
-      if (crash?.fault.kind !== "crash-group") continue;
-      expect(crash.fault.nodes).not.toContain("n2");
-      expect([1, 2]).toContain(crash.fault.nodes.length);
-      expect(crash.durationMs).toBe(Math.floor((isolation?.durationMs ?? 0) / 2));
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const { crash, holdMs } = choices(seed, 0)[0];
+      expect(crash.nodes).not.toContain("n2");
+      expect([1, 2]).toContain(crash.nodes.length);
+      // Down for half the drawn isolation, then the decider stays cut off for the other half.
+      const isolatedMs = crash.restartAfterMs + holdMs;
+      expect(isolatedMs).toBeGreaterThanOrEqual(1_000);
+      expect(isolatedMs).toBeLessThanOrEqual(3_000);
+      expect(crash.restartAfterMs).toBe(Math.floor(isolatedMs / 2));
     }
+  });
+
+  it("scale what they keep in force, the hold included", () => {
+    const spec = reactionsOf(5, reactive, { ...opts, timeScale: 0.5 })[0];
+    const full = reactionsOf(5, reactive, opts)[0];
+    if (!spec || !full) throw new Error("no spec");
+    const scaled = drawReaction(reactionRng(spec), spec, "n2");
+    const unscaled = drawReaction(reactionRng(full), full, "n2");
+    expect(scaled.crash.nodes).toEqual(unscaled.crash.nodes);
+    expect(scaled.crash.restartAfterMs).toBe(Math.round(unscaled.crash.restartAfterMs * 0.5));
+    expect(scaled.crash.restartAfterMs + scaled.holdMs).toBe(
+      Math.round((unscaled.crash.restartAfterMs + unscaled.holdMs) * 0.5),
+    );
   });
 
   it("fire only clear of scheduled entries and before the window's end", () => {

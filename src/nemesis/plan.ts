@@ -86,11 +86,13 @@ export interface StablePeriod {
 
 /**
  * A fault that answers the run's events. isolate-decider-crash-minority: when a node prints a
- * decision, cut it off from every other node for durationMs, and at once crash a random
- * minority of the other nodes for restartAfterMs (default half the isolation), so they come
- * back while it is still cut off; isolate-decider-crash-others crashes every other node.
- * Fires for the first `times` decisions that find the
- * nemesis idle (no fault active or due within durationMs.max, no stable period).
+ * slot's first decision, cut it off from every other node, and at once crash a random
+ * minority of the other nodes, restarted restartAfterMs later (default half of durationMs);
+ * it stays cut off until they are ready again, then durationMs - restartAfterMs more (with an
+ * instant runtime, durationMs in all; a slower one to kill and start nodes stretches it, the
+ * hold stays). isolate-decider-crash-others crashes every other node. Fires `times` times,
+ * on first decisions that find the nemesis idle (no fault active or due within
+ * durationMs.max, no stable period); a plan's reactions take turns.
  */
 export interface Reaction {
   on: "decide";

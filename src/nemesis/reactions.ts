@@ -25,10 +25,17 @@ export interface ReactionSpec {
   seed: number;
 }
 
-/** A fault a firing starts now, in force for durationMs (scaled). */
-export interface ReactiveFault {
-  fault: Fault;
-  durationMs: number;
+/**
+ * What one firing does, all of it from the moment it fires: `crash` kills its nodes and
+ * restarts them after its restartAfterMs; `isolation` stays in force until those nodes are
+ * ready again, then holdMs more (scaled). Timed from the restart rather than from the firing,
+ * the decider is still cut off for holdMs once the others are back however long the runtime
+ * takes to kill and start a node (milliseconds for processes, seconds for containers).
+ */
+export interface ReactionFiring {
+  isolation: Extract<Fault, { kind: "partition" }>;
+  crash: Extract<Fault, { kind: "crash-group" }>;
+  holdMs: number;
 }
 
 export function reactionsOf(
@@ -55,7 +62,7 @@ export function reactionRng(spec: ReactionSpec): RandomGenerator {
   return rng;
 }
 
-/** The longest a firing can keep faults in force (scaled). */
+/** The longest a firing keeps faults in force with an instant runtime (scaled). */
 export function longestFiringMs(spec: ReactionSpec): number {
   return Math.round(spec.reaction.durationMs.max * spec.timeScale);
 }
@@ -64,12 +71,13 @@ export function longestFiringMs(spec: ReactionSpec): number {
  * isolate-decider-crash-minority: the decider cut off from every other node, and a random
  * minority of the others crashed, back before the decider is. isolate-decider-crash-others:
  * every other node crashed (what they accepted must survive: they are a majority without it).
+ * With an instant runtime the decider is cut off for the drawn durationMs in all.
  */
 export function drawReaction(
   rng: RandomGenerator,
   spec: ReactionSpec,
   decider: NodeId,
-): ReactiveFault[] {
+): ReactionFiring {
   const scale = (ms: number) => Math.round(ms * spec.timeScale);
   const isolatedMs = draw(rng, spec.reaction.durationMs);
   const downMs =
@@ -81,21 +89,18 @@ export function drawReaction(
     spec.reaction.do === "isolate-decider-crash-others"
       ? others
       : pickSome(rng, others, drawMinoritySize(rng, spec.nodes.length));
-  return [
-    {
-      fault: { kind: "partition", name: "isolate-one", cuts: isolate(decider, spec.nodes) },
-      durationMs: scale(isolatedMs),
-    },
-    {
-      fault: { kind: "crash-group", nodes: crashed, restartAfterMs: scale(downMs) },
-      durationMs: scale(downMs),
-    },
-  ];
+  return {
+    isolation: { kind: "partition", name: "isolate-one", cuts: isolate(decider, spec.nodes) },
+    crash: { kind: "crash-group", nodes: crashed, restartAfterMs: scale(downMs) },
+    holdMs: scale(isolatedMs) - scale(downMs),
+  };
 }
 
 /**
  * Whether a firing at schedule time atMs, in force up to lengthMs, stays clear of every
- * scheduled entry (faults and stable periods) and ends by untilMs.
+ * scheduled entry (faults and stable periods) and ends by untilMs. A slow runtime stretches
+ * a firing past lengthMs (its isolation waits for the restarts): the checkers judge calm
+ * stretches from the faults as they ran (nemesis.start / stop), never from the plan.
  */
 export function canReact(
   atMs: number,

@@ -11,6 +11,7 @@ import { isLinkFault, type LinkFaultTarget } from "../net/fault-network.ts";
 import type { NodeRuntime } from "../runtime/types.ts";
 import type {
   Fault,
+  NemesisEndsAfter,
   NemesisTrigger,
   NodeId,
   NodeOutputEvent,
@@ -82,6 +83,8 @@ export async function runSchedule(
   const active = new Map<number, ActiveFault>();
   const begun = new Map<number, Promise<void>>();
   const triggers = new Map<number, NemesisTrigger>();
+  /** Reactive faults that end a while after another fault has ended. */
+  const endsAfter = new Map<number, NemesisEndsAfter>();
   const timers = new Set<NodeJS.Timeout>();
   const inFlight = new Set<Promise<void>>();
   const outcome: NemesisOutcome = { status: "completed", skipped: [], nodeFailures: [] };
@@ -89,7 +92,9 @@ export async function runSchedule(
   /** Ends still to come, plus one while reactions may fire. */
   let pending = schedule.length + (reactors.length > 0 ? 1 : 0);
   let reacting = reactors.length > 0;
-  let reactiveInForce = 0;
+  let stopped = false;
+  /** Firings not yet over (one at a time). */
+  let firingsInForce = 0;
   let nextId = Math.max(0, ...schedule.map((s) => s.id)) + 1;
   let finish: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => {
@@ -102,13 +107,22 @@ export async function runSchedule(
 
   const stopScheduling = () => {
     reacting = false;
+    stopped = true;
     for (const timer of timers) clearTimeout(timer);
     timers.clear();
     finish();
   };
   const nemesisEvent = (type: "nemesis.start" | "nemesis.stop", s: ScheduledFault) => {
     const trigger = triggers.get(s.id);
-    emit({ type, t: now(), id: s.id, fault: s.fault, ...(trigger ? { trigger } : {}) });
+    const after = endsAfter.get(s.id);
+    emit({
+      type,
+      t: now(),
+      id: s.id,
+      fault: s.fault,
+      ...(trigger ? { trigger } : {}),
+      ...(after ? { endsAfter: after } : {}),
+    });
   };
 
   const restart = async (node: string) => {
@@ -187,6 +201,8 @@ export async function runSchedule(
     void running.finally(() => inFlight.delete(running));
   };
   const after = (delayMs: number, what: string, step: () => Promise<void>) => {
+    // Once stopped, the final heal ends what is in force: nothing new is set off.
+    if (stopped) return;
     const timer = setTimeout(
       () => {
         timers.delete(timer);
@@ -196,8 +212,7 @@ export async function runSchedule(
     );
     timers.add(timer);
   };
-  /** Starts a fault after delayMs and ends it activeMs later; `onEnd` runs once it ended. */
-  const plan = (s: ScheduledFault, delayMs: number, onEnd: () => void) => {
+  const startAfter = (s: ScheduledFault, delayMs: number) => {
     after(delayMs, `start fault ${s.id} (${describeFault(s.fault)})`, () => {
       const started = begin(s);
       begun.set(
@@ -206,13 +221,21 @@ export async function runSchedule(
       );
       return started;
     });
-    after(delayMs + activeMs(s), `end fault ${s.id} (${describeFault(s.fault)})`, async () => {
+  };
+  /** Ends a fault after delayMs (once it has begun); `onEnd` runs once it ended. */
+  const endAfter = (s: ScheduledFault, delayMs: number, onEnd: () => void) => {
+    after(delayMs, `end fault ${s.id} (${describeFault(s.fault)})`, async () => {
       try {
         await end(s);
       } finally {
         onEnd();
       }
     });
+  };
+  /** Starts a fault after delayMs and ends it activeMs later; `onEnd` runs once it ended. */
+  const plan = (s: ScheduledFault, delayMs: number, onEnd: () => void) => {
+    startAfter(s, delayMs);
+    endAfter(s, delayMs + activeMs(s), onEnd);
   };
 
   const base = now(); // one reference for every timer, so equal times fire in schedule order
@@ -226,18 +249,34 @@ export async function runSchedule(
     });
   }
 
-  /** Fires the first reaction that may answer this decision (one firing in force at a time). */
+  /** Slots some node has output a decision for. */
+  const decided = new Set<string>();
+  /**
+   * Fires a reaction that may answer this decision (one firing in force at a time).
+   * Only a slot's first decision opens the window a reaction is for (a value chosen, not yet
+   * known everywhere); a node catching up or re-printing what it recovered does not.
+   */
   const react = (event: TraceEvent) => {
-    if (!reacting || reactiveInForce > 0 || !isDecision(event)) return;
+    if (!isDecision(event)) return;
+    const slot = event.event.slot;
+    const first = !decided.has(String(slot));
+    decided.add(String(slot));
+    if (!reacting || firingsInForce > 0 || !first) return;
     const atMs = Math.round(now() - startAt);
-    const reactor = reactors.find(
-      (r) =>
-        r.fired < r.spec.reaction.times &&
-        canReact(atMs, longestFiringMs(r.spec), schedule, r.spec.untilMs),
-    );
+    // The reactions take turns (the one that fired least, then plan order), so how many
+    // firings each gets does not hang on how many fit in the window at the runtime's speed.
+    const reactor = reactors
+      .filter(
+        (r) =>
+          r.fired < r.spec.reaction.times &&
+          canReact(atMs, longestFiringMs(r.spec), schedule, r.spec.untilMs),
+      )
+      .reduce<Reactor | undefined>(
+        (best, r) => (best && best.fired <= r.fired ? best : r),
+        undefined,
+      );
     if (!reactor) return;
     reactor.fired += 1;
-    const slot = event.event.slot;
     const trigger: NemesisTrigger = {
       reaction: reactor.spec.index,
       firing: reactor.fired,
@@ -246,18 +285,35 @@ export async function runSchedule(
       ...(typeof slot === "number" ? { slot } : {}),
       t: event.t,
     };
-    for (const { fault, durationMs } of drawReaction(reactor.rng, reactor.spec, event.node)) {
-      const s: ScheduledFault = { id: nextId, atMs, durationMs, fault };
-      nextId += 1;
-      triggers.set(s.id, trigger);
-      pending += 1;
-      reactiveInForce += 1;
-      // From a timer, not inside the emit that delivered the decision.
-      plan(s, 0, () => {
-        reactiveInForce -= 1;
+    const firing = drawReaction(reactor.rng, reactor.spec, event.node);
+    const crash: ScheduledFault = {
+      id: nextId + 1,
+      atMs,
+      durationMs: firing.crash.restartAfterMs,
+      fault: firing.crash,
+    };
+    const isolation: ScheduledFault = {
+      id: nextId,
+      atMs,
+      durationMs: firing.crash.restartAfterMs + firing.holdMs,
+      fault: firing.isolation,
+    };
+    nextId += 2;
+    for (const s of [isolation, crash]) triggers.set(s.id, trigger);
+    endsAfter.set(isolation.id, { id: crash.id, holdMs: firing.holdMs });
+    pending += 2;
+    firingsInForce += 1;
+    // From timers, not inside the emit that delivered the decision; the isolation first.
+    startAfter(isolation, 0);
+    plan(crash, 0, () => {
+      settle();
+      // Its nodes are ready again (or failed to start, as traced): the decider stays cut off
+      // for holdMs more, however long the runtime took.
+      endAfter(isolation, firing.holdMs, () => {
+        firingsInForce -= 1;
         settle();
       });
-    }
+    });
   };
   const unsubscribe = reactors.length > 0 ? options.observe?.(react) : undefined;
   if (pending === 0) finish();

@@ -155,6 +155,14 @@ export interface NemesisEvent {
   fault: Fault;
   /** For a reactive fault (not in header.schedule): the event it answered. */
   trigger?: NemesisTrigger;
+  /** A reactive fault that lasts until fault `id` has ended, then holdMs more. */
+  endsAfter?: NemesisEndsAfter;
+}
+
+/** Fault `id` ended (a crash: its nodes ready again), then holdMs (scaled) passed. */
+export interface NemesisEndsAfter {
+  id: number;
+  holdMs: number;
 }
 
 /** What made the nemesis react: the `firing`-th firing of plan reaction `reaction`. */

@@ -4,7 +4,9 @@
  * not really agree gets caught), second and different proposals to nodes that already have an
  * input, proposals and CONS_DECIDED queries during faults, other values proposed elsewhere
  * right after a node decides; then, after the final heal, CONS_DECIDED to every node for every
- * slot until all answer TRUE or the termination bound has passed.
+ * slot until all answer TRUE or the termination bound has passed. All of it is drawn from the
+ * seed: the planned proposals from one stream, the values proposed in answer to decisions from
+ * another, so a seed's planned proposals do not depend on when nodes decide.
  */
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
@@ -20,7 +22,7 @@ export interface ConsensusWorkloadParams {
   retransmitMs: number;
   giveUpMs: number;
   pollMs: number;
-  /** Decisions after which other values are proposed to the other nodes. */
+  /** Slots whose first decision gets other values proposed to the other nodes, right away. */
   reactToDecisions: number;
 }
 
@@ -38,6 +40,8 @@ export interface ConsensusWorkloadContext {
 }
 
 const CLIENT = "c1";
+/** Keeps the workload's streams apart from the nemesis's, which start from the bare seed. */
+const WORKLOAD_SEED_MIX = 0xc0115e;
 const TWO_32 = 2n ** 32n;
 const TWO_53 = 2n ** 53n;
 
@@ -71,7 +75,11 @@ export async function runConsensusWorkload(
   ctx: ConsensusWorkloadContext,
   params: ConsensusWorkloadParams,
 ): Promise<void> {
-  const rng = xoroshiro128plus(ctx.seed ^ 0xc0115e);
+  const rng = xoroshiro128plus(ctx.seed ^ WORKLOAD_SEED_MIX);
+  // The values proposed in answer to decisions come from a stream of their own (the same
+  // stream, jumped), so the planned proposals are the same whenever nodes decide.
+  const reactiveRng = xoroshiro128plus(ctx.seed ^ WORKLOAD_SEED_MIX);
+  reactiveRng.jump();
   const clients = new Map<string, AmoClient>();
   for (const node of ctx.nodes) {
     clients.set(
@@ -99,16 +107,20 @@ export async function runConsensusWorkload(
     void work.finally(() => inFlight.delete(work));
   };
 
-  // Right after a node decides: other values to the other nodes, while it may be cut off.
+  // Right after a slot's first decision (the nemesis may be cutting its decider off): other
+  // values to the other nodes. A node catching up on a slot already output opens no window.
+  const decided = new Set<string>();
   let reactions = 0;
   const stopObserving = ctx.observe((event) => {
     if (event.type !== "node.event" || event.event.type !== "decide") return;
     const slot = String(event.event.slot);
     known.add(slot);
-    if (reactions >= params.reactToDecisions || ctx.signal.aborted) return;
+    const first = !decided.has(slot);
+    decided.add(slot);
+    if (!first || reactions >= params.reactToDecisions || ctx.signal.aborted) return;
     reactions++;
     for (const node of ctx.nodes.filter((n) => n !== event.node)) {
-      track(call(node, { proc: "CONS_PROPOSE", slot, value: drawValue(rng) }));
+      track(call(node, { proc: "CONS_PROPOSE", slot, value: drawValue(reactiveRng) }));
     }
   });
 
