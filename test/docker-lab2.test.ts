@@ -53,10 +53,9 @@ describe.each(DETERMINISTIC)("$fixture", ({ fixture, scenario, seed, fails }) =>
  * about half of the seeds with a network-holder container, not merged yet), so this runs
  * only when asked: DSLAB_DOCKER_REACTIVE=1 npx vitest run test/docker-lab2.test.ts
  */
-describe.skipIf(process.env.DSLAB_DOCKER_REACTIVE !== "1").each([
-  "bug-acceptor-memory-only",
-  "bug-ignores-accepted",
-])("%s", (fixture) => {
+describe
+  .skipIf(process.env.DSLAB_DOCKER_REACTIVE !== "1")
+  .each(["bug-acceptor-memory-only", "bug-ignores-accepted"])("%s", (fixture) => {
   it("fails agreement in slow-decide-and-cut on one of seeds 11 to 15", {
     timeout: TIMEOUT_MS,
   }, async () => {
