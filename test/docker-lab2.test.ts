@@ -1,7 +1,7 @@
 /**
  * Lab 2 under `--runtime docker`: each buggy variant fails on its property as under the process
- * runtime, the reference passes a scenario with partitions, crashes and pauses, and nothing of
- * the runs is left in the engine. Needs dockerd and the images.
+ * runtime, the reference passes a scenario with partitions, crashes and pauses and the
+ * reactive one, and nothing of the runs is left in the engine. Needs dockerd and the images.
  */
 import { describe, expect, it } from "vitest";
 import { leftovers, outcomes, requireDocker } from "./support/docker.ts";
@@ -17,9 +17,10 @@ const TIMEOUT_MS = 300_000;
 
 /**
  * Bugs that show whatever the timing, each in the scenario aimed at it (see e2e-consensus),
- * on a seed where they show. stops-retrying needs a slot proposed to the isolated node alone
- * early in its isolation: seed 21 has one under both runtimes. (The workload's later proposals
- * follow the timing of the first decisions, so two runtimes may part ways on other seeds.)
+ * on a seed where they show (a seed's planned proposals are the same under both runtimes,
+ * whenever nodes decide). invents-value needs a value with a NUL byte to win a slot: seed
+ * 12 has one. stops-retrying needs a slot proposed to the isolated node alone early in its
+ * isolation: seed 15 has one.
  */
 const DETERMINISTIC: Array<{ fixture: string; scenario: string; seed: number; fails: string }> = [
   { fixture: "bug-decides-own-input", scenario: "clean", seed: 11, fails: "agreement" },
@@ -29,8 +30,8 @@ const DETERMINISTIC: Array<{ fixture: string; scenario: string; seed: number; fa
     seed: 11,
     fails: "agreement",
   },
-  { fixture: "bug-invents-value", scenario: "clean", seed: 11, fails: "validity" },
-  { fixture: "bug-stops-retrying", scenario: "long-isolation", seed: 21, fails: "termination" },
+  { fixture: "bug-invents-value", scenario: "clean", seed: 12, fails: "validity" },
+  { fixture: "bug-stops-retrying", scenario: "long-isolation", seed: 15, fails: "termination" },
 ];
 
 describe.each(DETERMINISTIC)("$fixture", ({ fixture, scenario, seed, fails }) => {
@@ -48,14 +49,10 @@ describe.each(DETERMINISTIC)("$fixture", ({ fixture, scenario, seed, fails }) =>
 
 /**
  * A value chosen but not yet known everywhere: the reactive nemesis races the protocol, so
- * (as in e2e-consensus) the bug must be caught on one of seeds 11 to 15. Under docker the race
- * is not yet won often enough for a test that must never fail by chance (issue 4: caught on
- * about half of the seeds with a network-holder container, not merged yet), so this runs
- * only when asked: DSLAB_DOCKER_REACTIVE=1 npx vitest run test/docker-lab2.test.ts
+ * (as in e2e-consensus) the bug must be caught on one of seeds 11 to 15. Measured over seeds
+ * 11 to 20 under docker: acceptor-memory-only is caught on about half, ignores-accepted on all.
  */
-describe
-  .skipIf(process.env.DSLAB_DOCKER_REACTIVE !== "1")
-  .each(["bug-acceptor-memory-only", "bug-ignores-accepted"])("%s", (fixture) => {
+describe.each(["bug-acceptor-memory-only", "bug-ignores-accepted"])("%s", (fixture) => {
   it("fails agreement in slow-decide-and-cut on one of seeds 11 to 15", {
     timeout: TIMEOUT_MS,
   }, async () => {
@@ -73,14 +70,15 @@ describe
 });
 
 describe("the consensus cpp-reference", () => {
-  it("passes mixed (partitions, lossy and slow links, crashes, pauses) as under processes", {
+  it("passes mixed (partitions, lossy and slow links, crashes, pauses) and slow-decide-and-cut (the reactions) as under processes", {
     timeout: TIMEOUT_MS,
   }, async () => {
-    const docker = await inDocker("cpp-reference", ["mixed"], 11);
+    const scenarios = ["mixed", "slow-decide-and-cut"];
+    const docker = await inDocker("cpp-reference", scenarios, 11);
     expect(explain(docker.results)).toBe("");
-    expect(docker.results.map((r) => r.verdict)).toEqual(["pass"]);
+    expect(docker.results.map((r) => r.verdict)).toEqual(["pass", "pass"]);
     expect(leftovers()).toBe("");
-    const processes = await inProcesses("cpp-reference", ["mixed"], 11);
+    const processes = await inProcesses("cpp-reference", scenarios, 11);
     expect(outcomes(docker)).toEqual(outcomes(processes));
   });
 });

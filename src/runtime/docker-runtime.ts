@@ -3,7 +3,8 @@
  * sandboxed: non-root, no capabilities, no new privileges, read-only root with /tmp as tmpfs,
  * memory / CPU / pids limits. The submission is mounted read-only at /submission, the node's
  * data dir (a host directory, kept across crash and restart) at /data. Crash = kill the
- * container, restart = start it again, pause = docker pause.
+ * container, restart = start it again, pause = docker pause. Its network namespace belongs to
+ * a holder container that lives as long as the run, so a crash leaves the address in place.
  */
 import { chown, mkdir } from "node:fs/promises";
 import { PassThrough } from "node:stream";
@@ -52,13 +53,17 @@ export interface DockerRuntimeOptions extends BaseRuntimeOptions {
 }
 
 const KILL_TIMEOUT_MS = 10_000;
+/** A network holder runs `sleep` and nothing else. */
+const HOLDER_MEMORY_MIB = 16;
 const READY_POLL_MS = 100;
 
 /** A node's container, created once and started again for every incarnation. */
 interface ContainerHandle {
   container: Dockerode.Container;
-  /** Its address on the run network, as of the current incarnation. */
-  ip: string;
+  /** Holds the node's network namespace (its address) while the node is down. */
+  holder: Dockerode.Container;
+  /** Its address on the run network: the holder's, the same for every incarnation. */
+  readonly ip: string;
 }
 
 export class DockerRuntime extends BaseNodeRuntime<ContainerHandle> {
@@ -76,11 +81,40 @@ export class DockerRuntime extends BaseNodeRuntime<ContainerHandle> {
     await mkdir(spec.dataDir, { recursive: true });
     // The sandbox user must be able to write its data dir (bind-mounted from the host).
     await chown(spec.dataDir, SANDBOX_USER.uid, SANDBOX_USER.gid).catch(() => undefined);
-    const container = await this.#options.docker.createContainer(this.#containerConfig(spec));
-    return { container, ip: "" };
+    const holder = await this.#options.docker.createContainer(this.#holderConfig(spec));
+    await holder.start();
+    const info = await holder.inspect();
+    const ip = info.NetworkSettings.Networks[this.#options.network]?.IPAddress ?? "";
+    const container = await this.#options.docker.createContainer(
+      this.#containerConfig(spec, holder.id),
+    );
+    return { container, holder, ip };
   }
 
-  #containerConfig(spec: NodeSpec): Dockerode.ContainerCreateOptions {
+  /**
+   * A container that only sleeps and owns the node's network namespace: a crashed node's
+   * address stays, so its ports refuse connections as a dead process's would (as under the
+   * process runtime), instead of vanishing (a dial to a gone address hangs for seconds, and
+   * links to a restarted node stayed dead until their peers' silence timers fired).
+   */
+  #holderConfig(spec: NodeSpec): Dockerode.ContainerCreateOptions {
+    const locked = this.#lockedDown(`${spec.id}-net`);
+    return {
+      ...locked,
+      Cmd: ["sleep", "infinity"],
+      HostConfig: {
+        ...locked.HostConfig,
+        NetworkMode: this.#options.network,
+        Memory: HOLDER_MEMORY_MIB * 1024 * 1024,
+        PidsLimit: 4,
+      },
+      NetworkingConfig: {
+        EndpointsConfig: { [this.#options.network]: { Aliases: [spec.id] } },
+      },
+    };
+  }
+
+  #containerConfig(spec: NodeSpec, holderId: string): Dockerode.ContainerCreateOptions {
     const { memoryMiB, cpus, pids, tmpMiB } = this.#sandbox;
     const env = nodeEnvironment(spec, {
       port: NODE_PORT,
@@ -88,34 +122,43 @@ export class DockerRuntime extends BaseNodeRuntime<ContainerHandle> {
       dataDir: DATA_MOUNT,
       tmpDir: "/tmp",
     });
+    const locked = this.#lockedDown(spec.id);
     return {
-      name: `dslab-${this.#options.runId}-${spec.id}`,
-      Image: this.#options.image ?? RUNTIME_IMAGE,
+      ...locked,
       Cmd: containerArgv(spec),
       WorkingDir: SUBMISSION_MOUNT,
       Env: Object.entries(env).map(([key, value]) => `${key}=${value}`),
-      User: `${SANDBOX_USER.uid}:${SANDBOX_USER.gid}`,
-      Labels: { ...runLabels(this.#options.runId), "dslab.node": spec.id },
+      Labels: { ...locked.Labels, "dslab.node": spec.id },
       AttachStdout: true,
       AttachStderr: true,
       Tty: false,
       HostConfig: {
-        NetworkMode: this.#options.network,
+        ...locked.HostConfig,
+        NetworkMode: `container:${holderId}`,
         Binds: [`${spec.cwd}:${SUBMISSION_MOUNT}:ro`, `${spec.dataDir}:${DATA_MOUNT}:rw`],
-        ReadonlyRootfs: true,
         Tmpfs: { "/tmp": `rw,nosuid,nodev,size=${tmpMiB}m,mode=1777` },
         Memory: memoryMiB * 1024 * 1024,
         MemorySwap: memoryMiB * 1024 * 1024,
         NanoCpus: Math.round(cpus * 1e9),
         PidsLimit: pids,
+      },
+    };
+  }
+
+  /** What every container of the run's nodes shares: non-root, no privileges, read-only. */
+  #lockedDown(name: string) {
+    return {
+      name: `dslab-${this.#options.runId}-${name}`,
+      Image: this.#options.image ?? RUNTIME_IMAGE,
+      User: `${SANDBOX_USER.uid}:${SANDBOX_USER.gid}`,
+      Labels: runLabels(this.#options.runId),
+      HostConfig: {
+        ReadonlyRootfs: true,
         CapDrop: ["ALL"],
         SecurityOpt: ["no-new-privileges"],
         RestartPolicy: { Name: "no" },
       },
-      NetworkingConfig: {
-        EndpointsConfig: { [this.#options.network]: { Aliases: [spec.id] } },
-      },
-    };
+    } satisfies Dockerode.ContainerCreateOptions;
   }
 
   protected readyProbe(state: NodeState<ContainerHandle>): { host: string; ports: number[] } {
@@ -142,7 +185,6 @@ export class DockerRuntime extends BaseNodeRuntime<ContainerHandle> {
       return { ok: false, reason: `the container would not start: ${(error as Error).message}` };
     }
     const info = await container.inspect();
-    state.handle.ip = info.NetworkSettings.Networks[this.#options.network]?.IPAddress ?? "";
     const exited = container.wait().then(
       (result: { StatusCode: number }) => this.#exitStatus(container, inc, result.StatusCode),
       () => ({ code: null, signal: null }),
@@ -203,7 +245,12 @@ export class DockerRuntime extends BaseNodeRuntime<ContainerHandle> {
 
   /** Removes the containers (the data dirs stay on the host). */
   protected override async release(states: NodeState<ContainerHandle>[]): Promise<void> {
-    await Promise.allSettled(states.map((state) => state.handle.container.remove({ force: true })));
+    await Promise.allSettled(
+      states.map(async ({ handle }) => {
+        await handle.container.remove({ force: true }).catch(() => undefined);
+        await handle.holder.remove({ force: true });
+      }),
+    );
   }
 }
 
