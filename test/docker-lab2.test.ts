@@ -49,10 +49,15 @@ describe.each(DETERMINISTIC)("$fixture", ({ fixture, scenario, seed, fails }) =>
 
 /**
  * A value chosen but not yet known everywhere: the reactive nemesis races the protocol, so
- * (as in e2e-consensus) the bug must be caught on one of seeds 11 to 15. Measured over seeds
- * 11 to 20 under docker: acceptor-memory-only is caught on about half, ignores-accepted on all.
+ * (as in e2e-consensus) the bug must be caught on one of seeds 11 to 15. Over seeds 11 to 20
+ * under docker, acceptor-memory-only is caught on about half and ignores-accepted on all
+ * (processes: 8 and 10 of 10), so five seeds would still all miss about once in 30 runs: too
+ * often for a test that must never fail by chance. It runs only when asked:
+ * DSLAB_DOCKER_REACTIVE=1 npx vitest run test/docker-lab2.test.ts
  */
-describe.each(["bug-acceptor-memory-only", "bug-ignores-accepted"])("%s", (fixture) => {
+describe
+  .skipIf(process.env.DSLAB_DOCKER_REACTIVE !== "1")
+  .each(["bug-acceptor-memory-only", "bug-ignores-accepted"])("%s", (fixture) => {
   it("fails agreement in slow-decide-and-cut on one of seeds 11 to 15", {
     timeout: TIMEOUT_MS,
   }, async () => {
