@@ -143,6 +143,16 @@ describe("inspect summary", () => {
     );
     expect(text).toContain('submission: /sub (build "make", run ./node)');
   });
+
+  it("gives a skipped fault's reason, and lists the skip among its node's events", () => {
+    const trace = twoNodeTrace();
+    const reason = "n1 was not up (restarting after fault 1's crash)";
+    trace.events.push({ type: "nemesis.skip", t: 90, id: 2, fault: PAUSE, reason });
+    const text = summaryLines(trace, { checks: [], verdict: "pass" }).join("\n");
+    expect(text).toContain(`#2 at 90 ms for 5 ms: pause n1; skipped: ${reason}`);
+    expect(typesOf(trace, { node: "n1", fromMs: 90 })).toEqual(["nemesis.skip"]);
+    expect(typesOf(trace, { node: "n2", fromMs: 90 })).toEqual([]);
+  });
 });
 
 describe("inspect filters", () => {

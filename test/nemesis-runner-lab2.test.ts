@@ -1,6 +1,7 @@
 /**
- * The runner's lab 2 faults against a fake runtime and a fake network (what they are asked to
- * do and in which order); test/nemesis-runner-partition.test.ts runs partitions for real.
+ * The runner's lab 2 faults, and node faults it must skip, against a fake runtime and a fake
+ * network (what they are asked to do and in which order);
+ * test/nemesis-runner-partition.test.ts runs partitions for real.
  */
 import { describe, expect, it } from "vitest";
 import { isolate, partitionBlackholes } from "../src/nemesis/partition.ts";
@@ -9,7 +10,7 @@ import { drawReaction, reactionRng, reactionsOf } from "../src/nemesis/reactions
 import { type NemesisRunOptions, runSchedule } from "../src/nemesis/runner.ts";
 import type { AppliedFault, LinkFault, LinkFaultTarget } from "../src/net/fault-network.ts";
 import type { NodeRuntime, NodeStartResult } from "../src/runtime/types.ts";
-import type { NemesisEvent, ScheduledFault } from "../src/trace/events.ts";
+import type { NemesisEvent, NemesisSkipEvent, ScheduledFault } from "../src/trace/events.ts";
 import { observedTrace } from "./support/observed-trace.ts";
 
 const NODES = ["n1", "n2", "n3", "n4", "n5"];
@@ -22,6 +23,8 @@ class FakeRuntime implements NodeRuntime {
   readonly calls: string[] = [];
   readonly #down = new Set<string>();
   readonly #paused = new Set<string>();
+  /** Nodes whose restarts fail (they stay down). */
+  readonly failingRestarts = new Set<string>();
   killMs = 0;
   restartMs = 0;
 
@@ -36,6 +39,7 @@ class FakeRuntime implements NodeRuntime {
   async restart(node: string): Promise<NodeStartResult> {
     await new Promise((resolve) => setTimeout(resolve, this.restartMs));
     this.calls.push(`restart ${node}`);
+    if (this.failingRestarts.has(node)) return { ok: false, reason: "never became ready" };
     this.#down.delete(node);
     return { ok: true };
   }
@@ -94,8 +98,28 @@ function harness() {
       (e): e is NemesisEvent => e.type === "nemesis.start" || e.type === "nemesis.stop",
     );
   const signs = () => nemesis().map((e) => `${e.type === "nemesis.start" ? "+" : "-"}${e.id}`);
-  return { events, runtime, network, options, decide, nemesis, signs, listeners };
+  const skips = () => events.filter((e): e is NemesisSkipEvent => e.type === "nemesis.skip");
+  return { events, runtime, network, options, decide, nemesis, signs, skips, listeners };
 }
+
+const reaction = (what: Reaction["do"], durationMs: Range): Reaction => ({
+  on: "decide",
+  times: 2,
+  do: what,
+  durationMs,
+});
+/** A lab 2 plan with no scheduled faults, only one reaction, over a window of windowMs. */
+const plan = (windowMs: number, durationMs = { min: 150, max: 250 }): NemesisPlan => ({
+  durationMs: windowMs,
+  quietEndMs: 0,
+  gapMs: { min: 1, max: 1 },
+  faultDurationMs: { min: 1, max: 1 },
+  overlap: false,
+  minStableMs: 0,
+  faults: [],
+  reactions: [reaction("isolate-decider-crash-minority", durationMs)],
+});
+const scheduleOpts = { timeScale: 1, links: LINKS, nodes: NODES };
 
 async function until(what: string, done: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
@@ -193,24 +217,6 @@ describe("runner: group faults, partitions, stable periods", () => {
 });
 
 describe("runner: reactions", () => {
-  const reaction = (what: Reaction["do"], durationMs: Range): Reaction => ({
-    on: "decide",
-    times: 2,
-    do: what,
-    durationMs,
-  });
-  const plan = (windowMs: number, durationMs = { min: 150, max: 250 }): NemesisPlan => ({
-    durationMs: windowMs,
-    quietEndMs: 0,
-    gapMs: { min: 1, max: 1 },
-    faultDurationMs: { min: 1, max: 1 },
-    overlap: false,
-    minStableMs: 0,
-    faults: [],
-    reactions: [reaction("isolate-decider-crash-minority", durationMs)],
-  });
-  const scheduleOpts = { timeScale: 1, links: LINKS, nodes: NODES };
-
   it("answers a decision with the seeded choices, one firing at a time, `times` times", async () => {
     const h = harness();
     const specs = reactionsOf(7, plan(60_000), scheduleOpts);
@@ -391,5 +397,93 @@ describe("runner: reactions", () => {
     await expect(
       runSchedule([], { ...h.options, observe: undefined, reactions: specs }),
     ).rejects.toThrow(/reactions need options.observe/);
+  });
+});
+
+describe("runner: node faults skipped because none of their nodes is up", () => {
+  it("traces the skip with its reason, never starts it, and completes", async () => {
+    const h = harness();
+    h.runtime.markDown("n2");
+    const crash = { kind: "crash", node: "n2", restartAfterMs: 100 } as const;
+    const outcome = await runSchedule(
+      [{ id: 1, atMs: 0, durationMs: 100, fault: crash }],
+      h.options,
+    );
+    expect(outcome).toEqual({ status: "completed", skipped: [1], nodeFailures: [] });
+    expect(h.skips()).toEqual([
+      {
+        type: "nemesis.skip",
+        t: expect.any(Number),
+        id: 1,
+        fault: crash,
+        reason: "n2 was not up (not crashed by the nemesis: see its node.exit or node.failed)",
+      },
+    ]);
+    expect(h.nemesis()).toEqual([]);
+    expect(h.runtime.calls).toEqual([]);
+    expect(h.events.at(-1)?.type).toBe("nemesis.heal");
+  });
+
+  it("says which crash keeps each node down: not yet restarted, restarting, failed to restart", async () => {
+    const h = harness();
+    h.runtime.restartMs = 400;
+    h.runtime.failingRestarts.add("n2");
+    h.runtime.markDown("n4");
+    const schedule: ScheduledFault[] = [
+      {
+        id: 1,
+        atMs: 0,
+        durationMs: 200,
+        fault: { kind: "crash", node: "n1", restartAfterMs: 200 },
+      },
+      { id: 2, atMs: 100, durationMs: 50, fault: { kind: "pause", node: "n1" } },
+      { id: 3, atMs: 400, durationMs: 50, fault: { kind: "pause", node: "n1" } },
+      {
+        id: 4,
+        atMs: 0,
+        durationMs: 100,
+        fault: { kind: "crash", node: "n2", restartAfterMs: 100 },
+      },
+      { id: 5, atMs: 700, durationMs: 50, fault: { kind: "pause-group", nodes: ["n2", "n4"] } },
+    ];
+    const outcome = await runSchedule(schedule, h.options);
+    expect(outcome).toEqual({
+      status: "completed",
+      skipped: [2, 3, 5],
+      nodeFailures: ["n2: never became ready"],
+    });
+    expect(h.skips().map((e) => [e.id, e.reason])).toEqual([
+      [2, "n1 was not up (crashed by fault 1, not yet restarted)"],
+      [3, "n1 was not up (restarting after fault 1's crash)"],
+      [
+        5,
+        "n2 was not up (its restart after fault 4's crash failed: never became ready); " +
+          "n4 was not up (not crashed by the nemesis: see its node.exit or node.failed)",
+      ],
+    ]);
+    expect(h.signs()).toEqual(["+1", "+4", "-4", "-1"]);
+  });
+
+  it("still ends a reaction's isolation, holdMs after its skipped crash would have ended", async () => {
+    const h = harness();
+    for (const node of ["n1", "n2", "n4", "n5"]) h.runtime.markDown(node);
+    const specs = reactionsOf(7, plan(1500), scheduleOpts);
+    const spec = specs[0];
+    if (!spec) throw new Error("no reaction");
+    const firing = drawReaction(reactionRng(spec), spec, "n3");
+    const running = runSchedule([], { ...h.options, reactions: specs });
+    h.decide("n3", 1);
+    await until("the first isolation to end", () => h.signs().includes("-1"));
+    h.decide("n3", 2); // the firing is over: the reaction fires again
+    const outcome = await running;
+    expect(outcome).toEqual({ status: "completed", skipped: [2, 4], nodeFailures: [] });
+    expect(h.signs()).toEqual(["+1", "-1", "+3", "-3"]);
+    expect(h.runtime.calls).toEqual([]);
+    const [skip] = h.skips();
+    expect(skip).toMatchObject({ id: 2, fault: firing.crash, trigger: { node: "n3", slot: 1 } });
+    const stop = h.nemesis().find((e) => e.type === "nemesis.stop" && e.id === 1);
+    const heldMs = (stop?.t ?? Number.NaN) - (skip?.t ?? Number.NaN);
+    expect(heldMs).toBeGreaterThanOrEqual(firing.crash.restartAfterMs + firing.holdMs - 5);
+    expect(heldMs).toBeLessThan(firing.crash.restartAfterMs + firing.holdMs + 200);
   });
 });

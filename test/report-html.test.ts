@@ -18,7 +18,7 @@ import {
   writeTraceHtml,
 } from "../src/report/html/index.ts";
 import { MSG_KIND, NODE_STATE, OP_STATUS } from "../src/report/html/model.ts";
-import type { Trace } from "../src/trace/events.ts";
+import type { Trace, TraceEvent } from "../src/trace/events.ts";
 import { readTrace } from "../src/trace/reader.ts";
 import { TraceBuilder } from "./support/trace-builder.ts";
 
@@ -89,6 +89,21 @@ describe("view model", () => {
     for (let i = 0; i < model.msgs.t0.length; i++) {
       expect(model.lanes[model.msgs.node[i] as number]?.kind).toBe("node");
     }
+  });
+
+  it("marks a skipped fault and its reason on the harness lane", () => {
+    const { header, events } = durability.trace;
+    const reason = "n1 was not up (restarting after fault 1's crash)";
+    const skip: TraceEvent = {
+      type: "nemesis.skip",
+      t: 100,
+      id: 2,
+      fault: { kind: "pause", node: "n1" },
+      reason,
+    };
+    const model = buildViewModel({ header, events: [...events, skip] }, []);
+    const i = model.marks.text.indexOf(`fault 2 skipped: ${reason}`);
+    expect(model.lanes[model.marks.lane[i] as number]?.kind).toBe("harness");
   });
 });
 

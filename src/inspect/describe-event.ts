@@ -79,6 +79,11 @@ export function describeEvent(
       return { actor: "nemesis", what: `fault #${e.id} begins: ${describeFault(e.fault)}` };
     case "nemesis.stop":
       return { actor: "nemesis", what: `fault #${e.id} ends: ${describeFault(e.fault)}` };
+    case "nemesis.skip":
+      return {
+        actor: "nemesis",
+        what: `fault #${e.id} skipped (${describeFault(e.fault)}): ${e.reason}`,
+      };
     case "nemesis.heal":
       return { actor: "nemesis", what: "final heal done: every fault removed, every node up" };
     case "op.invoke":

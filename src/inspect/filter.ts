@@ -42,6 +42,13 @@ function faultConcerns(fault: Fault, party: { node: string } | { client: string 
   return false;
 }
 
+/** The fault a nemesis event is about (started, stopped or skipped). */
+function faultOf(e: TraceEvent): Fault | undefined {
+  const about =
+    e.type === "nemesis.start" || e.type === "nemesis.stop" || e.type === "nemesis.skip";
+  return about ? e.fault : undefined;
+}
+
 const inSubtree = (key: string, root: string): boolean =>
   root === "/" || key === root || key.startsWith(`${root}/`);
 
@@ -55,10 +62,8 @@ function aboutClient(c: Correlation, { e, op, conn }: Subject, client: string): 
   if ("client" in e) return e.client === client;
   if (op !== undefined) return c.ops.get(op)?.client === client;
   if (conn !== undefined) return c.conns.get(conn)?.client === client;
-  if (e.type === "nemesis.start" || e.type === "nemesis.stop") {
-    return faultConcerns(e.fault, { client });
-  }
-  return false;
+  const fault = faultOf(e);
+  return fault !== undefined && faultConcerns(fault, { client });
 }
 
 function aboutNode(c: Correlation, { e, op, conn }: Subject, node: string): boolean {
@@ -72,9 +77,8 @@ function aboutNode(c: Correlation, { e, op, conn }: Subject, node: string): bool
   // An op names its node only in labs with several; otherwise its transmissions' links do.
   if (record)
     return record.node ? record.node === node : record.sends.some((i) => linkTo(c.connOf[i]));
-  if (e.type === "nemesis.start" || e.type === "nemesis.stop")
-    return faultConcerns(e.fault, { node });
-  return false;
+  const fault = faultOf(e);
+  return fault !== undefined && faultConcerns(fault, { node });
 }
 
 function aboutKey(c: Correlation, { op }: Subject, key: string): boolean {

@@ -24,6 +24,7 @@ const CONTEXT_TYPES = new Set([
   "node.resume",
   "nemesis.start",
   "nemesis.stop",
+  "nemesis.skip",
   "probe",
   "harness.error",
 ]);

@@ -6,7 +6,7 @@
 
 import { describeFault } from "../net/describe-fault.ts";
 import { formatChecks, VERDICT_LABEL } from "../report/console.ts";
-import type { Trace, TraceEvent } from "../trace/events.ts";
+import type { NemesisSkipEvent, Trace, TraceEvent } from "../trace/events.ts";
 import type { TraceJudgement } from "./judge.ts";
 
 const ms = (t: number): string => `${t.toFixed(1)} ms`;
@@ -67,7 +67,10 @@ function scheduleLines(trace: Trace): string[] {
   for (const planned of schedule) {
     const started = trace.events.find((e) => e.type === "nemesis.start" && e.id === planned.id);
     const stopped = trace.events.find((e) => e.type === "nemesis.stop" && e.id === planned.id);
-    let ran = "did not run";
+    const skipped = trace.events.find(
+      (e): e is NemesisSkipEvent => e.type === "nemesis.skip" && e.id === planned.id,
+    );
+    let ran = skipped ? `skipped: ${skipped.reason}` : "did not run";
     if (started && stopped) ran = `ran ${started.t.toFixed(1)}-${ms(stopped.t)}`;
     else if (started) ran = `started ${ms(started.t)}, never stopped`;
     lines.push(

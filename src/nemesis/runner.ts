@@ -59,6 +59,15 @@ interface ActiveFault {
   heal?: () => Promise<void>;
 }
 
+/** A node the nemesis crashed and has not brought back yet, for a skipped fault's reason. */
+interface CrashedNode {
+  /** The crash fault's id. */
+  by: number;
+  state: "down" | "restarting" | "failed";
+  /** Why its restart failed. */
+  failure?: string;
+}
+
 /** A reaction with its generator and how often it fired. */
 interface Reactor {
   spec: ReactionSpec;
@@ -88,6 +97,7 @@ export async function runSchedule(
   const timers = new Set<NodeJS.Timeout>();
   const inFlight = new Set<Promise<void>>();
   const outcome: NemesisOutcome = { status: "completed", skipped: [], nodeFailures: [] };
+  const crashed = new Map<NodeId, CrashedNode>();
   let failure: Error | undefined;
   /** Ends still to come, plus one while reactions may fire. */
   let pending = schedule.length + (reactors.length > 0 ? 1 : 0);
@@ -126,8 +136,15 @@ export async function runSchedule(
   };
 
   const restart = async (node: string) => {
+    const crash = crashed.get(node);
+    if (crash) crash.state = "restarting";
     const result = await runtime.restart(node);
-    if (!result.ok) outcome.nodeFailures.push(`${node}: ${result.reason}`);
+    if (result.ok) {
+      crashed.delete(node);
+      return;
+    }
+    outcome.nodeFailures.push(`${node}: ${result.reason}`);
+    if (crash) crashed.set(node, { ...crash, state: "failed", failure: result.reason });
   };
   const each = async (nodes: NodeId[], step: (node: NodeId) => Promise<unknown>) => {
     await Promise.all(nodes.map(step));
@@ -158,13 +175,24 @@ export async function runSchedule(
       active.set(s.id, { scheduled: s, end: removeAll });
       return;
     }
-    const up = nodesOf(fault).filter((node) => runtime.isUp(node));
+    const nodes = nodesOf(fault);
+    const up = nodes.filter((node) => runtime.isUp(node));
     if (up.length === 0) {
       outcome.skipped.push(s.id);
+      const trigger = triggers.get(s.id);
+      emit({
+        type: "nemesis.skip",
+        t: now(),
+        id: s.id,
+        fault,
+        ...(trigger ? { trigger } : {}),
+        reason: nodes.map((node) => whyNotUp(node, crashed.get(node))).join("; "),
+      });
       return;
     }
     nemesisEvent("nemesis.start", s);
     if (fault.kind === "crash" || fault.kind === "crash-group") {
+      for (const node of up) crashed.set(node, { by: s.id, state: "down" });
       await each(up, (node) => runtime.kill(node));
       const heal = () =>
         each(
@@ -352,6 +380,17 @@ export async function runSchedule(
 
 function isDecision(event: TraceEvent): event is NodeOutputEvent {
   return event.type === "node.event" && event.event.type === "decide";
+}
+
+/** Why a node was not up when a fault on it was due, as far as the nemesis knows. */
+function whyNotUp(node: NodeId, crash: CrashedNode | undefined): string {
+  if (!crash)
+    return `${node} was not up (not crashed by the nemesis: see its node.exit or node.failed)`;
+  if (crash.state === "down")
+    return `${node} was not up (crashed by fault ${crash.by}, not yet restarted)`;
+  if (crash.state === "restarting")
+    return `${node} was not up (restarting after fault ${crash.by}'s crash)`;
+  return `${node} was not up (its restart after fault ${crash.by}'s crash failed: ${crash.failure})`;
 }
 
 function nodesOf(fault: Fault): NodeId[] {

@@ -176,6 +176,17 @@ export interface NemesisTrigger {
   t: number;
 }
 
+/** A crash or pause fault not injected: none of its nodes was up when it was due. */
+export interface NemesisSkipEvent {
+  type: "nemesis.skip";
+  t: number;
+  id: number;
+  fault: Fault;
+  trigger?: NemesisTrigger;
+  /** Each node and why it was not up, as far as the nemesis knows. */
+  reason: string;
+}
+
 /** The final heal completed: no link fault, no paused node, every crashed node restarted. */
 export interface NemesisHealEvent {
   type: "nemesis.heal";
@@ -295,6 +306,7 @@ export type TraceEvent =
   | NodeOutputEvent
   | NodeMemoryEvent
   | NemesisEvent
+  | NemesisSkipEvent
   | NemesisHealEvent
   | OpInvokeEvent
   | OpOkEvent

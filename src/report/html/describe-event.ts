@@ -58,6 +58,8 @@ export function describeEvent(event: TraceEvent): string {
       return `fault ${event.id} starts: ${faultText(event.fault)}`;
     case "nemesis.stop":
       return `fault ${event.id} ends: ${faultText(event.fault)}`;
+    case "nemesis.skip":
+      return `fault ${event.id} skipped: ${event.reason}`;
     case "op.invoke":
       return `op ${event.op} by ${event.client}: ${describeLabCall(event.call)}`;
     case "op.ok":

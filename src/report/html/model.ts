@@ -447,6 +447,7 @@ export function buildViewModel(trace: Trace, checks: CheckResult[]): ViewModel {
         openFaults.delete(event.id);
         break;
       case "probe":
+      case "nemesis.skip":
         mark(harnessLane, event.t, MARK_KIND.probe, describeEvent(event));
         break;
       case "harness.error":
