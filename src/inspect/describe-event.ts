@@ -122,6 +122,8 @@ export function describeEvent(
         actor: `probe`,
         what: `${e.probe}: ${e.step}${e.detail ? ` ${JSON.stringify(e.detail)}` : ""}`,
       };
+    case "net.repair":
+      return { actor: "dslab", what: `recreated the proxy of link ${e.link}: ${e.reason}` };
     case "harness.error":
       return { actor: "dslab", what: `harness error: ${e.message}` };
     case "end":

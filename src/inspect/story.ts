@@ -26,6 +26,7 @@ const CONTEXT_TYPES = new Set([
   "nemesis.stop",
   "nemesis.skip",
   "probe",
+  "net.repair",
   "harness.error",
 ]);
 

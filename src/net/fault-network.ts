@@ -1,11 +1,19 @@
 /**
  * The fault network: one Toxiproxy proxy per link (client-c1-n1, n1-n2, ...), and the
  * network faults of src/trace/events.ts applied to and removed from those proxies.
+ *
+ * It keeps what each link should look like (enabled or not, which toxics) and changes the
+ * server to match. Toxiproxy can deadlock a proxy for good when one of its connections closes
+ * while a toxic is being added or removed (Shopify/toxiproxy#558: a toxic waits forever to
+ * hand data to a writer that has gone); every later call on that proxy, and POST /reset, then
+ * hangs. A change that gets no answer is therefore taken as such a deadlock: the link's proxy
+ * is deleted and created again, at the same address, in the state it should have. That
+ * closes the link's open connections, as a reset would; the trace says so (net.repair).
  */
 import type { Proxy as ProxyHandle, Toxic, ToxicType, Toxiproxy } from "toxiproxy-node-client";
 import type { Direction, Fault } from "../trace/events.ts";
 import { describeFault } from "./describe-fault.ts";
-import { DEFAULT_API_TIMEOUT_MS, toxiproxyClient } from "./toxiproxy-http.ts";
+import { ToxiproxyApiError, toxiproxyClient } from "./toxiproxy-http.ts";
 
 /** The faults that live on a link (crash and pause act on nodes). */
 export type LinkFault = Extract<Fault, { link: string }>;
@@ -76,26 +84,53 @@ function toxicFor(fault: Exclude<LinkFault, { kind: "link-down" }>): ToxicSpec {
 
 const LINK_NAME = /^[A-Za-z0-9_.-]+$/;
 
+/**
+ * Toxiproxy answers in milliseconds; a call with no answer for this long has met the deadlock
+ * above. Short, because the repair must come before a new connection to the deadlocked proxy
+ * (a node reconnecting) also sticks its accept loop, which then keeps it from being deleted.
+ */
+export const FAULT_API_TIMEOUT_MS = 2_000;
+
 export interface FaultNetworkOptions {
-  /** Per API call (default 5,000 ms). */
+  /** Per API call (default FAULT_API_TIMEOUT_MS). */
   timeoutMs?: number;
   /** Where proxies listen (default 127.0.0.1). */
   listenHost?: string;
+  /** A link's proxy was recreated (its open connections closed); `reason` says why. */
+  onRepair?: (link: string, reason: string) => void;
+}
+
+/** A toxic the link should carry, and its handle on the server once added. */
+interface WantedToxic {
+  spec: ToxicSpec;
+  handle?: Toxic<unknown>;
+}
+
+/** One link: its proxy on the server and the state it should be in. */
+interface LinkState {
+  proxy: ProxyHandle;
+  readonly upstream: string;
+  /** Where the server bound it; a recreated proxy binds there again. */
+  readonly listen: string;
+  /** Link-down faults in force (overlapping ones: it comes back up when the last ends). */
+  downCount: number;
+  readonly toxics: Map<string, WantedToxic>;
+  /** Counts repairs, so a change that raced one knows the repair already carried it out. */
+  repairs: number;
+  repairing?: Promise<void>;
 }
 
 export class FaultNetwork implements LinkFaultTarget {
   readonly #client: Toxiproxy;
   readonly #listenHost: string;
-  readonly #proxies = new Map<string, ProxyHandle>();
-  /** Overlapping link-down faults on one link: it comes back up when the last one ends. */
-  readonly #downCounts = new Map<string, number>();
-  /** Toxics in place, by "link/toxic name". */
-  readonly #toxics = new Map<string, Toxic<unknown>>();
+  readonly #onRepair: (link: string, reason: string) => void;
+  readonly #links = new Map<string, LinkState>();
   #toxicSeq = 0;
 
   constructor(apiUrl: string, options: FaultNetworkOptions = {}) {
-    this.#client = toxiproxyClient(apiUrl, options.timeoutMs ?? DEFAULT_API_TIMEOUT_MS);
+    this.#client = toxiproxyClient(apiUrl, options.timeoutMs ?? FAULT_API_TIMEOUT_MS);
     this.#listenHost = options.listenHost ?? "127.0.0.1";
+    this.#onRepair = options.onRepair ?? (() => undefined);
   }
 
   /**
@@ -106,77 +141,107 @@ export class FaultNetwork implements LinkFaultTarget {
     if (!LINK_NAME.test(name)) {
       throw new Error(`link name ${JSON.stringify(name)} must use only letters, digits, _ . -`);
     }
-    if (this.#proxies.has(name)) throw new Error(`link ${name} already exists`);
+    if (this.#links.has(name)) throw new Error(`link ${name} already exists`);
     // Port 0: the server binds a free port itself, so no other process can race us for it.
     const listen = `${this.#listenHost}:${port}`;
     const proxy = await this.#call(`create the proxy for link ${name} to ${upstream}`, () =>
       this.#client.createProxy({ name, listen, upstream, enabled: true }),
     );
-    this.#proxies.set(name, proxy);
+    this.#links.set(name, {
+      proxy,
+      upstream,
+      listen: proxy.listen,
+      downCount: 0,
+      toxics: new Map(),
+      repairs: 0,
+    });
     return proxy.listen;
   }
 
   /** host:port where the link's proxy listens. */
   listenAddress(name: string): string {
-    return this.#proxy(name).listen;
+    return this.#link(name).listen;
   }
 
   links(): string[] {
-    return [...this.#proxies.keys()];
+    return [...this.#links.keys()];
   }
 
   async apply(fault: LinkFault): Promise<AppliedFault> {
-    const proxy = this.#proxy(fault.link);
+    const state = this.#link(fault.link);
     const what = `apply "${describeFault(fault)}"`;
     if (fault.kind === "link-down") {
-      const count = (this.#downCounts.get(fault.link) ?? 0) + 1;
-      this.#downCounts.set(fault.link, count);
-      if (count === 1) await this.#call(what, () => this.#setEnabled(proxy, false));
+      state.downCount += 1;
+      if (state.downCount === 1) {
+        await this.#change(state, fault.link, what, (proxy) => this.#setEnabled(proxy, false), {
+          undo: () => {
+            state.downCount -= 1;
+          },
+        });
+      }
       return { fault };
     }
     this.#toxicSeq += 1;
     const spec = toxicFor(fault);
     const name = `${fault.kind}-${spec.stream}-${this.#toxicSeq}`;
-    const toxic = await this.#call(what, () =>
-      proxy.addToxic<unknown>({ name, toxicity: 1, ...spec }),
+    const wanted: WantedToxic = { spec };
+    state.toxics.set(name, wanted);
+    await this.#change(
+      state,
+      fault.link,
+      what,
+      async (proxy) => {
+        wanted.handle = await proxy.addToxic<unknown>({ name, toxicity: 1, ...spec });
+      },
+      { undo: () => state.toxics.delete(name) },
     );
-    this.#toxics.set(`${fault.link}/${name}`, toxic);
     return { fault, toxic: name };
   }
 
   async remove(applied: AppliedFault): Promise<void> {
     const { fault, toxic } = applied;
-    const proxy = this.#proxy(fault.link);
+    const state = this.#link(fault.link);
     const what = `remove "${describeFault(fault)}"`;
     if (toxic === undefined) {
-      const count = (this.#downCounts.get(fault.link) ?? 0) - 1;
-      if (count > 0) {
-        this.#downCounts.set(fault.link, count);
-        return;
-      }
-      this.#downCounts.delete(fault.link);
-      await this.#call(what, () => this.#setEnabled(proxy, true));
+      if (state.downCount === 0) return; // healed meanwhile
+      state.downCount -= 1;
+      if (state.downCount > 0) return;
+      await this.#change(state, fault.link, what, (proxy) => this.#setEnabled(proxy, true));
       return;
     }
-    const key = `${fault.link}/${toxic}`;
-    const found = this.#toxics.get(key);
-    if (!found) return; // healed meanwhile
-    this.#toxics.delete(key);
-    await this.#call(what, () => found.remove());
+    const wanted = state.toxics.get(toxic);
+    if (!wanted) return; // healed meanwhile
+    state.toxics.delete(toxic);
+    // The handle belongs to the proxy that is there now (a repair adds toxics anew).
+    await this.#change(state, fault.link, what, async () => {
+      await wanted.handle?.remove();
+    });
   }
 
   async healAll(): Promise<void> {
-    this.#downCounts.clear();
-    this.#toxics.clear();
-    await this.#call("heal every link (POST /reset)", () => this.#client.reset());
+    for (const state of this.#links.values()) {
+      state.downCount = 0;
+      state.toxics.clear();
+    }
+    const what = "heal every link (POST /reset)";
+    try {
+      await this.#call(what, () => this.#client.reset());
+    } catch (error) {
+      if (!timedOut(error)) throw error;
+      // A deadlocked proxy hangs the reset: find it, recreate it (clean), reset the others.
+      const stuck = await this.#stuckLinks();
+      if (stuck.length === 0) throw error;
+      await Promise.all(
+        stuck.map((link) => this.#repair(this.#link(link), link, `${what} got no answer`)),
+      );
+      await this.#call(`${what}, after recreating ${stuck.join(", ")}`, () => this.#client.reset());
+    }
   }
 
   /** Deletes every proxy this network created (the server keeps running). */
   async destroy(): Promise<void> {
-    const proxies = [...this.#proxies.values()];
-    this.#proxies.clear();
-    this.#downCounts.clear();
-    this.#toxics.clear();
+    const proxies = [...this.#links.values()].map((state) => state.proxy);
+    this.#links.clear();
     const results = await Promise.allSettled(
       proxies.map((proxy) =>
         this.#call(`delete the proxy of link ${proxy.name}`, () => proxy.remove()),
@@ -186,16 +251,97 @@ export class FaultNetwork implements LinkFaultTarget {
     if (failures.length > 0) throw new Error(failures.join("; "));
   }
 
+  /**
+   * Makes one change on the link's proxy, its wanted state already updated. No answer: the
+   * proxy is repaired into the wanted state, which carries the change out. Any other failure
+   * undoes the wanted state and throws.
+   */
+  async #change(
+    state: LinkState,
+    link: string,
+    what: string,
+    step: (proxy: ProxyHandle) => Promise<unknown>,
+    options: { undo?: () => void } = {},
+  ): Promise<void> {
+    await state.repairing;
+    const repairsBefore = state.repairs;
+    try {
+      await this.#call(what, () => step(state.proxy));
+    } catch (error) {
+      if (state.repairs !== repairsBefore) {
+        // A repair ran meanwhile (this call may have hit the proxy it deleted): it set up
+        // the wanted state, this change included.
+        await state.repairing;
+        return;
+      }
+      if (!timedOut(error)) {
+        options.undo?.();
+        throw error;
+      }
+      await this.#repair(state, link, `${what} got no answer`);
+    }
+  }
+
+  /** Deletes the link's proxy and creates it again in its wanted state (one repair at a time). */
+  #repair(state: LinkState, link: string, why: string): Promise<void> {
+    if (state.repairing) return state.repairing;
+    state.repairs += 1;
+    const repairing = this.#recreate(state, link, why).finally(() => {
+      state.repairing = undefined;
+    });
+    state.repairing = repairing;
+    return repairing;
+  }
+
+  async #recreate(state: LinkState, link: string, why: string): Promise<void> {
+    const what = `recreate the proxy of link ${link} (${why}; Toxiproxy deadlocks a proxy when a connection closes during a toxic change, Shopify/toxiproxy#558)`;
+    await this.#call(what, async () => {
+      await state.proxy.remove().catch((error: unknown) => {
+        if (!(error instanceof ToxiproxyApiError && error.status === 404)) throw error;
+      });
+      state.proxy = await this.#client.createProxy({
+        name: link,
+        listen: state.listen,
+        upstream: state.upstream,
+        enabled: state.downCount === 0,
+      });
+      for (const [name, wanted] of state.toxics) {
+        wanted.handle = await state.proxy.addToxic<unknown>({
+          name,
+          toxicity: 1,
+          ...wanted.spec,
+        });
+      }
+    });
+    this.#onRepair(
+      link,
+      `${why}; its proxy was recreated as it should be, which closed the link's open connections`,
+    );
+  }
+
+  /** Links whose proxy does not answer (showing a proxy lists its toxics: the same lock). */
+  async #stuckLinks(): Promise<string[]> {
+    const probes = [...this.#links.keys()].map(async (link) => {
+      try {
+        await this.#client.get(link);
+        return [];
+      } catch (error) {
+        return timedOut(error) ? [link] : [];
+      }
+    });
+    return (await Promise.all(probes)).flat();
+  }
+
   #setEnabled(proxy: ProxyHandle, enabled: boolean): Promise<ProxyHandle> {
     return proxy.update({ enabled, listen: proxy.listen, upstream: proxy.upstream });
   }
 
-  #proxy(link: string): ProxyHandle {
-    const proxy = this.#proxies.get(link);
-    if (!proxy) {
+  #link(link: string): LinkState {
+    const state = this.#links.get(link);
+    if (!state) {
       throw new Error(`unknown link ${link}; known links: ${this.links().join(", ") || "none"}`);
     }
-    return proxy;
+    return state;
   }
 
   /** Runs one API step; a failure says which step, then what the server said. */
@@ -208,4 +354,12 @@ export class FaultNetwork implements LinkFaultTarget {
       });
     }
   }
+}
+
+/** The error, or the error it wraps, is an API call that got no answer in time. */
+function timedOut(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    if (e instanceof ToxiproxyApiError) return e.timedOut;
+  }
+  return false;
 }

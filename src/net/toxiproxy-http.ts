@@ -10,10 +10,13 @@ export const DEFAULT_API_TIMEOUT_MS = 5_000;
 
 export class ToxiproxyApiError extends Error {
   readonly status: number | undefined;
-  constructor(message: string, status?: number, cause?: unknown) {
+  /** The server took the request and never answered (see FaultNetwork's repair). */
+  readonly timedOut: boolean;
+  constructor(message: string, status?: number, cause?: unknown, timedOut = false) {
     super(message, { cause });
     this.name = "ToxiproxyApiError";
     this.status = status;
+    this.timedOut = timedOut;
   }
 }
 
@@ -54,11 +57,11 @@ export class TimedHttpClient extends HttpClient {
           : { body: JSON.stringify(body), headers: { "Content-Type": "application/json" } }),
       });
     } catch (error) {
-      const reason =
-        (error as Error).name === "TimeoutError"
-          ? `no answer within ${this.#timeoutMs} ms`
-          : `${(error as Error).message} (is toxiproxy-server running at ${new URL(url).host}?)`;
-      throw new ToxiproxyApiError(`${what}: ${reason}`, undefined, error);
+      const timedOut = (error as Error).name === "TimeoutError";
+      const reason = timedOut
+        ? `no answer within ${this.#timeoutMs} ms`
+        : `${(error as Error).message} (is toxiproxy-server running at ${new URL(url).host}?)`;
+      throw new ToxiproxyApiError(`${what}: ${reason}`, undefined, error, timedOut);
     }
     const text = await response.text();
     if (!response.ok) {

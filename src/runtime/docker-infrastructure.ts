@@ -15,7 +15,11 @@ import {
 } from "./docker-engine.ts";
 import { createRunNetwork } from "./docker-run-network.ts";
 import { DockerRuntime, NODE_PEER_PORT, NODE_PORT } from "./docker-runtime.ts";
-import type { InfrastructureOptions, RunInfrastructure } from "./infrastructure.ts";
+import {
+  type InfrastructureOptions,
+  type RunInfrastructure,
+  traceRepair,
+} from "./infrastructure.ts";
 
 export async function startDockerInfrastructure(
   options: InfrastructureOptions,
@@ -28,7 +32,10 @@ export async function startDockerInfrastructure(
   try {
     const runNetwork = await createRunNetwork(docker, runId);
     const toxiproxy = await startToxiproxyContainer(docker, runId, runNetwork.name);
-    const network = new FaultNetwork(toxiproxy.apiUrl, { listenHost: "0.0.0.0" });
+    const network = new FaultNetwork(toxiproxy.apiUrl, {
+      listenHost: "0.0.0.0",
+      onRepair: traceRepair(options),
+    });
     const runtime = new DockerRuntime({
       ...options,
       docker,

@@ -60,7 +60,7 @@ async function startProcessInfrastructure(
     );
   }
   const toxiproxy = await startToxiproxyServer();
-  const network = new FaultNetwork(toxiproxy.apiUrl);
+  const network = new FaultNetwork(toxiproxy.apiUrl, { onRepair: traceRepair(options) });
   const runtime = new ProcessRuntime({ ...options, timeScale: Math.max(1, options.timeScale) });
   const portsOf = (node: string) => ports.get(node) ?? { port: 0 };
   return {
@@ -80,4 +80,9 @@ async function startProcessInfrastructure(
       await toxiproxy.stop();
     },
   };
+}
+
+/** A repaired link goes into the trace: its connections closed then. */
+export function traceRepair(hooks: RuntimeHooks): (link: string, reason: string) => void {
+  return (link, reason) => hooks.emit({ type: "net.repair", t: hooks.now(), link, reason });
 }

@@ -280,6 +280,17 @@ export interface ProbeEvent {
   detail?: Record<string, unknown>;
 }
 
+/**
+ * A link's proxy stopped answering (Toxiproxy's deadlock, Shopify/toxiproxy#558) and was
+ * recreated as it should be: the link's open connections closed at this point, as a reset.
+ */
+export interface NetRepairEvent {
+  type: "net.repair";
+  t: number;
+  link: string;
+  reason: string;
+}
+
 /** The harness itself failed or was interrupted; the trace up to here is still valid. */
 export interface HarnessEvent {
   type: "harness.error";
@@ -317,6 +328,7 @@ export type TraceEvent =
   | RpcSendEvent
   | RpcReplyEvent
   | ProbeEvent
+  | NetRepairEvent
   | HarnessEvent
   | EndEvent;
 

@@ -78,6 +78,8 @@ export function describeEvent(event: TraceEvent): string {
       return `reply xid ${event.xid} on conn ${event.conn}: ${describeOutcome(event.outcome)}`;
     case "probe":
       return `probe ${event.probe}: ${event.step}${event.detail ? ` ${JSON.stringify(event.detail)}` : ""}`;
+    case "net.repair":
+      return `recreated the proxy of link ${event.link}: ${event.reason}`;
     case "harness.error":
       return `harness error: ${event.message}`;
     case "end":

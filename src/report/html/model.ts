@@ -450,6 +450,7 @@ export function buildViewModel(trace: Trace, checks: CheckResult[]): ViewModel {
       case "nemesis.skip":
         mark(harnessLane, event.t, MARK_KIND.probe, describeEvent(event));
         break;
+      case "net.repair":
       case "harness.error":
         mark(harnessLane, event.t, MARK_KIND.error, describeEvent(event));
         break;
