@@ -316,6 +316,28 @@ describe("runner: reactions", () => {
     await running;
   });
 
+  it("crashes the others only once the decider is cut off", async () => {
+    const h = harness();
+    // Slow toxic changes: a kill racing them is what deadlocks Toxiproxy's proxies.
+    const apply = h.network.apply.bind(h.network);
+    h.network.apply = async (fault) => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      h.runtime.calls.push(`cut ${fault.link}`);
+      return apply(fault);
+    };
+    const specs = reactionsOf(7, plan(60_000), scheduleOpts);
+    const controller = new AbortController();
+    const running = runSchedule([], { ...h.options, reactions: specs, signal: controller.signal });
+    h.decide("n3", 1);
+    await until("the crash", () => h.runtime.calls.some((c) => c.startsWith("kill")));
+    const firstKill = h.runtime.calls.findIndex((c) => c.startsWith("kill"));
+    const cuts = h.runtime.calls.filter((c) => c.startsWith("cut"));
+    expect(cuts.length).toBeGreaterThan(0);
+    expect(h.runtime.calls.slice(0, firstKill)).toEqual(cuts);
+    controller.abort();
+    await running;
+  });
+
   it("lets the reactions take turns, whatever their order in the plan", async () => {
     const h = harness();
     const short = { min: 20, max: 30 };

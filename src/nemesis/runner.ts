@@ -240,9 +240,11 @@ export async function runSchedule(
     );
     timers.add(timer);
   };
-  const startAfter = (s: ScheduledFault, delayMs: number) => {
+  /** Starts a fault after delayMs, and after fault `behind` (if any) has begun. */
+  const startAfter = (s: ScheduledFault, delayMs: number, behind?: number) => {
     after(delayMs, `start fault ${s.id} (${describeFault(s.fault)})`, () => {
-      const started = begin(s);
+      const first = behind === undefined ? undefined : begun.get(behind);
+      const started = first ? first.then(() => begin(s)) : begin(s);
       begun.set(
         s.id,
         started.catch(() => undefined),
@@ -261,8 +263,8 @@ export async function runSchedule(
     });
   };
   /** Starts a fault after delayMs and ends it activeMs later; `onEnd` runs once it ended. */
-  const plan = (s: ScheduledFault, delayMs: number, onEnd: () => void) => {
-    startAfter(s, delayMs);
+  const plan = (s: ScheduledFault, delayMs: number, onEnd: () => void, behind?: number) => {
+    startAfter(s, delayMs, behind);
     endAfter(s, delayMs + activeMs(s), onEnd);
   };
 
@@ -331,17 +333,24 @@ export async function runSchedule(
     endsAfter.set(isolation.id, { id: crash.id, holdMs: firing.holdMs });
     pending += 2;
     firingsInForce += 1;
-    // From timers, not inside the emit that delivered the decision; the isolation first.
+    // From timers, not inside the emit that delivered the decision. The crash waits until
+    // the decider is cut off: as the scenario says, and killing nodes while toxics are being
+    // added on their links is what deadlocks Toxiproxy's proxies (see fault-network.ts).
     startAfter(isolation, 0);
-    plan(crash, 0, () => {
-      settle();
-      // Its nodes are ready again (or failed to start, as traced): the decider stays cut off
-      // for holdMs more, however long the runtime took.
-      endAfter(isolation, firing.holdMs, () => {
-        firingsInForce -= 1;
+    plan(
+      crash,
+      0,
+      () => {
         settle();
-      });
-    });
+        // Its nodes are ready again (or failed to start, as traced): the decider stays cut
+        // off for holdMs more, however long the runtime took.
+        endAfter(isolation, firing.holdMs, () => {
+          firingsInForce -= 1;
+          settle();
+        });
+      },
+      isolation.id,
+    );
   };
   const unsubscribe = reactors.length > 0 ? options.observe?.(react) : undefined;
   if (pending === 0) finish();
