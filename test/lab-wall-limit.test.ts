@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { estimateRunMs, runWallLimitMs } from "../src/lab/run-estimate.ts";
+import {
+  estimateRunMs,
+  RUN_OVERHEAD_MS,
+  runWallLimitMs,
+  waitAfterHealMs,
+} from "../src/lab/run-estimate.ts";
 import { loadSubmission } from "../src/lab/run-lab.ts";
 import { runScenario } from "../src/lab/run-scenario.ts";
 import { readTrace } from "../src/trace/reader.ts";
@@ -40,6 +45,26 @@ describe("the run's wall-clock limit", () => {
       const limit = runWallLimitMs(definition, scenario, 1);
       expect(limit, scenario.name).toBeGreaterThan(estimateRunMs(definition, scenario, 1) + bound);
       expect(limit, scenario.name).toBeLessThan(10 * 60_000);
+    }
+  });
+
+  it("adds lab 2's termination bound, scaled as the driver waits it out, to the limit only", async () => {
+    const { definition } = await loadSubmission("consensus", "fixtures/consensus/cpp-reference");
+    const clean = definition.scenarios.find((s) => s.name === "clean");
+    if (!clean) throw new Error("lab 2 has no clean scenario");
+    const scenario = { ...clean, params: { terminationBoundMs: 20_000 } };
+    expect(waitAfterHealMs(definition, scenario, 0.5)).toBe(10_000);
+    expect(waitAfterHealMs(definition, { ...scenario, params: {} }, 0.5)).toBe(15_000);
+    // The budget's estimate is a correct run's, which hardly waits after the heal.
+    const estimate = estimateRunMs(definition, scenario, 0.5);
+    expect(estimate).toBe(4000 + RUN_OVERHEAD_MS);
+    expect(runWallLimitMs(definition, scenario, 0.5)).toBe(3 * estimate + 10_000 + 120_000);
+  });
+
+  it("has no wait after the heal in lab 1", async () => {
+    const { definition } = await loadSubmission("rpc", "fixtures/rpc/python-reference");
+    for (const scenario of definition.scenarios) {
+      expect(waitAfterHealMs(definition, scenario, 1), scenario.name).toBe(0);
     }
   });
 });

@@ -2,10 +2,8 @@
 import { consensusCheckers } from "../../check/consensus/index.ts";
 import { type DriverContext, type LabDriver, scenarioNodes } from "../../lab/run-scenario.ts";
 import { RpcRecorder } from "../traced-connection.ts";
+import { terminationBoundMs } from "./termination-bound.ts";
 import { type ConsensusWorkloadParams, runConsensusWorkload } from "./workload.ts";
-
-/** 30 s at time scale 1, unless the scenario states its own bound. */
-const DEFAULT_TERMINATION_BOUND_MS = 30_000;
 
 async function run(ctx: DriverContext): Promise<void> {
   const recorder = new RpcRecorder(ctx.emit, ctx.now);
@@ -13,7 +11,6 @@ async function run(ctx: DriverContext): Promise<void> {
     ...ctx.definition.workloadDefaults,
     ...ctx.scenario.workload,
   } as unknown as ConsensusWorkloadParams;
-  const bound = ctx.scenario.params?.terminationBoundMs;
   try {
     await runConsensusWorkload(
       {
@@ -25,8 +22,7 @@ async function run(ctx: DriverContext): Promise<void> {
         endpoint: ctx.endpoint,
         observe: ctx.observe,
         nemesisDone: ctx.nemesisDone,
-        terminationBoundMs:
-          (typeof bound === "number" ? bound : DEFAULT_TERMINATION_BOUND_MS) * ctx.timeScale,
+        terminationBoundMs: terminationBoundMs(ctx.scenario, ctx.timeScale),
       },
       params,
     );
