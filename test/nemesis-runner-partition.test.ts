@@ -3,7 +3,7 @@
  * they receive) behind a toxiproxy-server proxy per link; the runner cuts exactly the
  * directions a partition names, on connections opened by either side, and heals them.
  */
-import { connect, createServer, type Server } from "node:net";
+import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSchedule } from "../src/nemesis/runner.ts";
 import {
@@ -15,6 +15,7 @@ import {
 import { startToxiproxyServer, type ToxiproxyServer } from "../src/net/toxiproxy-server.ts";
 import type { NodeRuntime } from "../src/runtime/types.ts";
 import type { ScheduledFault, TraceEvent } from "../src/trace/events.ts";
+import { echoes } from "./support/echo.ts";
 
 const NODES = ["n1", "n2", "n3"];
 const LINKS = [
@@ -73,23 +74,9 @@ describe("partitions over a real toxiproxy-server", () => {
   /** Dials every link at once; waits up to waitMs for greetings and for tags to arrive. */
   async function probeAll(waitMs = 2_500): Promise<Record<string, Passage>> {
     round += 1;
+    // A greeting back means the downstream direction is open; the tag shows the upstream.
     const greeted = await Promise.all(
-      LINKS.map(
-        (link) =>
-          new Promise<boolean>((resolve) => {
-            const [host, port] = network.listenAddress(link).split(":");
-            const socket = connect({ host, port: Number(port) });
-            const done = (ok: boolean) => {
-              clearTimeout(timer);
-              socket.destroy();
-              resolve(ok);
-            };
-            const timer = setTimeout(() => done(false), waitMs);
-            socket.on("error", () => done(false));
-            socket.on("connect", () => socket.write(`${link}#${round}\n`));
-            socket.on("data", () => done(true));
-          }),
-      ),
+      LINKS.map((link) => echoes(network.listenAddress(link), waitMs, `${link}#${round}\n`)),
     );
     // Up to waitMs more for tags still on their way (an open link delivers in ms).
     const deadline = performance.now() + waitMs;

@@ -5,8 +5,8 @@ import { connect } from "node:net";
 export const ECHO_SERVER_SOURCE = `require("node:net").createServer((s) => { s.on("error", () => {}); s.pipe(s); })
   .listen(Number(process.env.DSLAB_PORT), "0.0.0.0");`;
 
-/** true when "ping" sent to `address` (host:port) gets anything back within timeoutMs. */
-export function echoes(address: string, timeoutMs: number): Promise<boolean> {
+/** true when `message` sent to `address` (host:port) gets anything back within timeoutMs. */
+export function echoes(address: string, timeoutMs: number, message = "ping"): Promise<boolean> {
   const [host, port] = address.split(":");
   return new Promise((resolve) => {
     const socket = connect({ host, port: Number(port) });
@@ -16,7 +16,7 @@ export function echoes(address: string, timeoutMs: number): Promise<boolean> {
       resolve(ok);
     };
     const timer = setTimeout(() => done(false), timeoutMs);
-    socket.on("connect", () => socket.write("ping"));
+    socket.on("connect", () => socket.write(message));
     socket.on("data", () => done(true));
     socket.on("error", () => done(false));
   });
