@@ -11,6 +11,8 @@ import { FaultNetwork } from "../src/net/fault-network.ts";
 import { startToxiproxyServer, type ToxiproxyServer } from "../src/net/toxiproxy-server.ts";
 
 const LINK = "n1-n2";
+/** Another link, to see that a restarted server brings every link back. */
+const OTHER = "n2-n1";
 
 /** A TCP server that reads nothing until told to; then it echoes. */
 class Receiver {
@@ -101,7 +103,9 @@ describe("a proxy deadlocked by Toxiproxy", () => {
   let receiver: Receiver;
   let network: FaultNetwork;
   let address: string;
+  let otherAddress: string;
   let flood: Socket | undefined;
+  let latecomer: Socket | undefined;
   const repairs: Array<{ link: string; reason: string }> = [];
 
   beforeEach(async () => {
@@ -111,12 +115,19 @@ describe("a proxy deadlocked by Toxiproxy", () => {
     const port = await receiver.listen();
     network = new FaultNetwork(toxiproxy.apiUrl, {
       onRepair: (link, reason) => repairs.push({ link, reason }),
+      restartServer: async () => {
+        await toxiproxy.stop();
+        toxiproxy = await startToxiproxyServer();
+        return toxiproxy.apiUrl;
+      },
     });
     address = await network.addLink(LINK, `127.0.0.1:${port}`);
+    otherAddress = await network.addLink(OTHER, `127.0.0.1:${port}`);
   });
 
   afterEach(async () => {
     flood?.destroy();
+    latecomer?.destroy();
     await network.destroy().catch(() => undefined);
     await toxiproxy.stop();
     await receiver.close();
@@ -127,12 +138,21 @@ describe("a proxy deadlocked by Toxiproxy", () => {
     return network.apply({ kind: "latency", link: LINK, direction, latencyMs: 10, jitterMs: 0 });
   }
 
-  /** Starts a toxic change that the stuck writer holds up, then makes the writer quit. */
-  async function deadlockDuring<T>(change: () => Promise<T>): Promise<T> {
+  /**
+   * Starts a toxic change that the stuck writer holds up, then makes the writer quit. With
+   * `spread`, a new connection then reaches the deadlocked proxy, which sticks its accept
+   * loop and with it the server's proxy list.
+   */
+  async function deadlockDuring<T>(change: () => Promise<T>, spread = false): Promise<T> {
     flood = await floodUntilStuck(address);
     const changing = change();
     await new Promise((resolve) => setTimeout(resolve, 300));
     receiver.dropAll();
+    if (spread) {
+      const [host, port] = address.split(":");
+      latecomer = connect({ host: host ?? "127.0.0.1", port: Number(port) });
+      latecomer.on("error", () => undefined);
+    }
     return changing;
   }
 
@@ -179,6 +199,25 @@ describe("a proxy deadlocked by Toxiproxy", () => {
     expect(repairs[0]?.reason).toMatch(/POST \/reset.*no answer/);
     expect(await toxicsOn(toxiproxy.apiUrl, LINK)).toEqual([]);
     receiver.reading = true;
+    expect((await roundTrip(address, Buffer.from("healed"))).toString()).toBe("healed");
+  });
+
+  it("restarts the server when the deadlock has spread to the proxy list", async () => {
+    await slowDown("downstream");
+    await deadlockDuring(
+      () => network.apply({ kind: "blackhole", link: LINK, direction: "upstream" }),
+      true,
+    );
+    // Both links were recreated on a new server, at their addresses, as they should be.
+    expect(repairs.map((r) => r.link).sort()).toEqual([OTHER, LINK].sort());
+    expect(repairs[0]?.reason).toMatch(/could not be deleted.*toxiproxy-server was restarted/);
+    expect(await toxicsOn(toxiproxy.apiUrl, LINK)).toEqual([
+      "blackhole-upstream-2",
+      "latency-downstream-1",
+    ]);
+    receiver.reading = true;
+    expect((await roundTrip(otherAddress, Buffer.from("other"))).toString()).toBe("other");
+    await network.healAll();
     expect((await roundTrip(address, Buffer.from("healed"))).toString()).toBe("healed");
   });
 

@@ -9,6 +9,9 @@
  * hangs. A change that gets no answer is therefore taken as such a deadlock: the link's proxy
  * is deleted and created again, at the same address, in the state it should have. That
  * closes the link's open connections, as a reset would; the trace says so (net.repair).
+ * Once a new connection reaches the deadlocked proxy, the server's whole proxy list is stuck
+ * too and nothing can be deleted: then the server itself is restarted (where the runtime
+ * can) and every link recreated.
  */
 import type { Proxy as ProxyHandle, Toxic, ToxicType, Toxiproxy } from "toxiproxy-node-client";
 import type { Direction, Fault } from "../trace/events.ts";
@@ -98,6 +101,8 @@ export interface FaultNetworkOptions {
   listenHost?: string;
   /** A link's proxy was recreated (its open connections closed); `reason` says why. */
   onRepair?: (link: string, reason: string) => void;
+  /** Replaces a deadlocked toxiproxy-server with a new one; resolves to its API URL. */
+  restartServer?: () => Promise<string>;
 }
 
 /** A toxic the link should carry, and its handle on the server once added. */
@@ -121,16 +126,23 @@ interface LinkState {
 }
 
 export class FaultNetwork implements LinkFaultTarget {
-  readonly #client: Toxiproxy;
+  #client: Toxiproxy;
+  readonly #timeoutMs: number;
   readonly #listenHost: string;
   readonly #onRepair: (link: string, reason: string) => void;
+  readonly #restartServer: (() => Promise<string>) | undefined;
   readonly #links = new Map<string, LinkState>();
   #toxicSeq = 0;
+  /** Counts server restarts, so a repair that raced one knows it is done. */
+  #restarts = 0;
+  #restarting: Promise<void> | undefined;
 
   constructor(apiUrl: string, options: FaultNetworkOptions = {}) {
-    this.#client = toxiproxyClient(apiUrl, options.timeoutMs ?? FAULT_API_TIMEOUT_MS);
+    this.#timeoutMs = options.timeoutMs ?? FAULT_API_TIMEOUT_MS;
+    this.#client = toxiproxyClient(apiUrl, this.#timeoutMs);
     this.#listenHost = options.listenHost ?? "127.0.0.1";
     this.#onRepair = options.onRepair ?? (() => undefined);
+    this.#restartServer = options.restartServer;
   }
 
   /**
@@ -224,6 +236,7 @@ export class FaultNetwork implements LinkFaultTarget {
       state.toxics.clear();
     }
     const what = "heal every link (POST /reset)";
+    await this.#restarting;
     try {
       await this.#call(what, () => this.#client.reset());
     } catch (error) {
@@ -286,9 +299,17 @@ export class FaultNetwork implements LinkFaultTarget {
   #repair(state: LinkState, link: string, why: string): Promise<void> {
     if (state.repairing) return state.repairing;
     state.repairs += 1;
-    const repairing = this.#recreate(state, link, why).finally(() => {
-      state.repairing = undefined;
-    });
+    const restartsBefore = this.#restarts;
+    const repairing: Promise<void> = this.#recreate(state, link, why)
+      .catch(async (error: unknown) => {
+        // A restart meanwhile (this repair may have met the old server going) did it all.
+        if (this.#restarts !== restartsBefore) return this.#restarting;
+        if (!timedOut(error) || !this.#restartServer) throw error;
+        await this.#restart(`${why}, and its proxy could not be deleted either`);
+      })
+      .finally(() => {
+        if (state.repairing === repairing) state.repairing = undefined;
+      });
     state.repairing = repairing;
     return repairing;
   }
@@ -299,24 +320,64 @@ export class FaultNetwork implements LinkFaultTarget {
       await state.proxy.remove().catch((error: unknown) => {
         if (!(error instanceof ToxiproxyApiError && error.status === 404)) throw error;
       });
-      state.proxy = await this.#client.createProxy({
-        name: link,
-        listen: state.listen,
-        upstream: state.upstream,
-        enabled: state.downCount === 0,
-      });
-      for (const [name, wanted] of state.toxics) {
-        wanted.handle = await state.proxy.addToxic<unknown>({
-          name,
-          toxicity: 1,
-          ...wanted.spec,
-        });
-      }
+      await this.#createAsWanted(link, state);
     });
     this.#onRepair(
       link,
       `${why}; its proxy was recreated as it should be, which closed the link's open connections`,
     );
+  }
+
+  /** A new toxiproxy-server, with every link's proxy recreated as it should be (one at a time). */
+  #restart(why: string): Promise<void> {
+    if (this.#restarting) return this.#restarting;
+    this.#restarts += 1;
+    const restarting: Promise<void> = this.#restartAndRecreate(why).finally(() => {
+      this.#restarting = undefined;
+      for (const state of this.#links.values()) {
+        if (state.repairing === restarting) state.repairing = undefined;
+      }
+    });
+    this.#restarting = restarting;
+    for (const state of this.#links.values()) {
+      state.repairs += 1;
+      state.repairing = restarting;
+    }
+    return restarting;
+  }
+
+  async #restartAndRecreate(why: string): Promise<void> {
+    const restartServer = this.#restartServer;
+    if (!restartServer)
+      throw new Error("fault network: this runtime cannot restart toxiproxy-server");
+    const apiUrl = await this.#call(`restart toxiproxy-server (${why})`, restartServer);
+    this.#client = toxiproxyClient(apiUrl, this.#timeoutMs);
+    await Promise.all(
+      [...this.#links].map(([link, state]) =>
+        this.#call(`recreate the proxy of link ${link} on the restarted toxiproxy-server`, () =>
+          this.#createAsWanted(link, state),
+        ),
+      ),
+    );
+    for (const link of this.#links.keys()) {
+      this.#onRepair(
+        link,
+        `${why}; toxiproxy-server was restarted and every link's proxy recreated as it should be, which closed every open connection`,
+      );
+    }
+  }
+
+  /** Creates the link's proxy at its address, enabled or not, with the toxics it should have. */
+  async #createAsWanted(link: string, state: LinkState): Promise<void> {
+    state.proxy = await this.#client.createProxy({
+      name: link,
+      listen: state.listen,
+      upstream: state.upstream,
+      enabled: state.downCount === 0,
+    });
+    for (const [name, wanted] of state.toxics) {
+      wanted.handle = await state.proxy.addToxic<unknown>({ name, toxicity: 1, ...wanted.spec });
+    }
   }
 
   /** Links whose proxy does not answer (showing a proxy lists its toxics: the same lock). */

@@ -59,8 +59,16 @@ async function startProcessInfrastructure(
         : { port: await freePort() },
     );
   }
-  const toxiproxy = await startToxiproxyServer();
-  const network = new FaultNetwork(toxiproxy.apiUrl, { onRepair: traceRepair(options) });
+  let toxiproxy = await startToxiproxyServer();
+  const network = new FaultNetwork(toxiproxy.apiUrl, {
+    onRepair: traceRepair(options),
+    // A server deadlocked past repair gives way to a new one; proxies keep their addresses.
+    restartServer: async () => {
+      await toxiproxy.stop();
+      toxiproxy = await startToxiproxyServer();
+      return toxiproxy.apiUrl;
+    },
+  });
   const runtime = new ProcessRuntime({ ...options, timeScale: Math.max(1, options.timeScale) });
   const portsOf = (node: string) => ports.get(node) ?? { port: 0 };
   return {
