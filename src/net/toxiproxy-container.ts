@@ -4,17 +4,37 @@
  * and on the run's internal network under the alias `toxiproxy`, where nodes reach their
  * peers' proxies. Client links listen on the module's published range (8666..8697), peer
  * links on ports from 20000 that only the internal network sees.
+ *
+ * It can be restarted (a toxiproxy-server deadlocked past repair, see FaultNetwork) without
+ * moving any address the run handed out: the host ports are chosen here at start, since
+ * Docker gives a restarted container new random ones. The alias and the network attachment
+ * stay; so does the address on the run's network in practice (Docker hands out the lowest
+ * free one, and nothing joins that network mid-run: nodes use their holders' addresses),
+ * though Docker does not promise it without a static address.
  */
 import { ToxiProxyContainer } from "@testcontainers/toxiproxy";
 import type Dockerode from "dockerode";
 import type { StartedTestContainer } from "testcontainers";
 import { runLabels, TOXIPROXY_IMAGE } from "../runtime/docker-engine.ts";
+import { settlesWithin } from "../runtime/settles-within.ts";
+import { freePort } from "./free-port.ts";
 
 export const TOXIPROXY_ALIAS = "toxiproxy";
 const API_PORT = 8474;
 const FIRST_CLIENT_PORT = 8666;
 const CLIENT_PORTS = 32;
 const FIRST_PEER_PORT = 20_000;
+/** The ports the module publishes: the API and the client links' range. */
+const PUBLISHED_PORTS = [
+  API_PORT,
+  ...Array.from({ length: CLIENT_PORTS }, (_, i) => FIRST_CLIENT_PORT + i),
+];
+/** Until GET /version answers, at start and after a restart. */
+const STARTUP_TIMEOUT_MS = 30_000;
+/** A restart: Docker's kill and start, then the startup wait. */
+const RESTART_TIMEOUT_MS = STARTUP_TIMEOUT_MS + 15_000;
+/** Starts, each on new host ports when one was taken before Docker could bind it. */
+const START_ATTEMPTS = 3;
 
 export interface ToxiproxyContainer {
   /** The API as the host reaches it, e.g. http://127.0.0.1:32768 */
@@ -22,6 +42,11 @@ export interface ToxiproxyContainer {
   readonly containerId: string;
   /** The next port inside the container for a link, and where its dialer connects. */
   allocate(kind: "client" | "peer"): { listenPort: number; host: string; port: number };
+  /**
+   * Kills and starts the container again (its toxiproxy-server comes back with no proxies)
+   * at the same addresses; resolves to the API URL once GET /version answers.
+   */
+  restart(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -30,12 +55,8 @@ export async function startToxiproxyContainer(
   runId: string,
   networkName: string,
 ): Promise<ToxiproxyContainer> {
-  const started: StartedTestContainer = await new ToxiProxyContainer(TOXIPROXY_IMAGE)
-    .withName(`dslab-${runId}-toxiproxy`)
-    .withLabels(runLabels(runId))
-    .withEnvironment({ LOG_LEVEL: "warn" })
-    .withStartupTimeout(30_000)
-    .start();
+  const name = `dslab-${runId}-toxiproxy`;
+  const started = await startOnFixedPorts(docker, name, runId);
   const containerId = started.getId();
   try {
     await docker
@@ -49,10 +70,11 @@ export async function startToxiproxyContainer(
   }
   // The harness dials IPv4 (node-contract); "localhost" could resolve to ::1.
   const host = started.getHost() === "localhost" ? "127.0.0.1" : started.getHost();
+  const apiUrl = `http://${host}:${started.getMappedPort(API_PORT)}`;
   let clients = 0;
   let peers = 0;
   return {
-    apiUrl: `http://${host}:${started.getMappedPort(API_PORT)}`,
+    apiUrl,
     containerId,
     allocate(kind) {
       if (kind === "peer") {
@@ -67,8 +89,78 @@ export async function startToxiproxyContainer(
       const listenPort = FIRST_CLIENT_PORT + clients++;
       return { listenPort, host, port: started.getMappedPort(listenPort) };
     },
+    restart: async () => {
+      const failed = `could not restart the Toxiproxy container ${name}`;
+      // testcontainers' restart: `docker restart -t 0`, then its wait for GET /version.
+      const restarting = started.restart({ timeout: 0 });
+      if (!(await settlesWithin(restarting, RESTART_TIMEOUT_MS))) {
+        throw new Error(
+          `${failed}: no answer from Docker's restart and GET /version at ${apiUrl} within ${RESTART_TIMEOUT_MS / 1000} s`,
+        );
+      }
+      await restarting.catch((error: Error) => {
+        throw new Error(`${failed}: ${error.message}`, { cause: error });
+      });
+      return apiUrl;
+    },
     stop: async () => {
       await started.stop({ remove: true, removeVolumes: true, timeout: 0 });
     },
   };
+}
+
+/**
+ * Starts the container with its ports published on host ports chosen here, which a restart
+ * keeps (with Docker's random ones it would not). One can be taken before Docker binds it
+ * (by another process, or on the engine's host when that is not ours, where our probe cannot
+ * see): then the start is tried again on others.
+ */
+async function startOnFixedPorts(
+  docker: Dockerode,
+  name: string,
+  runId: string,
+): Promise<StartedTestContainer> {
+  let lastError: Error | undefined;
+  for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
+    const bindings = await hostBindings(PUBLISHED_PORTS);
+    try {
+      return await new ToxiProxyContainer(TOXIPROXY_IMAGE)
+        .withName(name)
+        .withLabels(runLabels(runId))
+        .withEnvironment({ LOG_LEVEL: "warn" })
+        .withExposedPorts(...bindings)
+        .withStartupTimeout(STARTUP_TIMEOUT_MS)
+        .start();
+    } catch (error) {
+      if (!/port is already allocated|address already in use/.test((error as Error).message)) {
+        throw error;
+      }
+      lastError = error as Error;
+      // Docker created the container before its ports failed to bind; the name is needed again.
+      await docker
+        .getContainer(name)
+        .remove({ force: true })
+        .catch(() => undefined);
+    }
+  }
+  throw new Error(
+    `could not publish the Toxiproxy container's ports (${START_ATTEMPTS} attempts): ${lastError?.message}`,
+  );
+}
+
+/** A distinct free host port for each container port (freePort alone may repeat one). */
+async function hostBindings(
+  containerPorts: number[],
+): Promise<Array<{ container: number; host: number }>> {
+  const taken = new Set<number>();
+  const bindings: Array<{ container: number; host: number }> = [];
+  for (const container of containerPorts) {
+    // Docker binds every interface, so the port must be free on all of them.
+    let host = await freePort("0.0.0.0");
+    for (let retry = 0; taken.has(host) && retry < 10; retry++) host = await freePort("0.0.0.0");
+    if (taken.has(host)) throw new Error("could not find distinct free host ports for Toxiproxy");
+    taken.add(host);
+    bindings.push({ container, host });
+  }
+  return bindings;
 }

@@ -35,6 +35,8 @@ export async function startDockerInfrastructure(
     const network = new FaultNetwork(toxiproxy.apiUrl, {
       listenHost: "0.0.0.0",
       onRepair: traceRepair(options),
+      // A server deadlocked past repair: the container restarts; every address stays.
+      restartServer: () => toxiproxy.restart(),
     });
     const runtime = new DockerRuntime({
       ...options,
