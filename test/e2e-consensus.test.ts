@@ -37,7 +37,11 @@ describe.each(REFERENCES)("the consensus $fixture", ({ fixture, seeds }) => {
 /**
  * Each bug, the scenarios that expose it and the property that must fail there. The subtle
  * ones (a value already chosen but not yet known everywhere) are hit by a reactive nemesis
- * whose timing races the protocol, so each bug gets several seeds and must be caught on one.
+ * whose timing races the protocol, so each bug gets several seeds and must be caught on one
+ * of seeds 11 to 20. Measured over those seeds (process runtime): acceptor-memory-only is
+ * caught on 9, ignores-accepted on 10; stops-retrying on 4 (15 to 18: it needs a slot
+ * proposed to the isolated node alone, which a seed's plan has or has not), and a seed
+ * without it passes in 8 s, so the later seeds cost little.
  */
 const BUGS: Array<{ fixture: string; scenarios: string[]; fails: string }> = [
   { fixture: "bug-decides-own-input", scenarios: ["clean"], fails: "agreement" },
@@ -49,18 +53,19 @@ const BUGS: Array<{ fixture: string; scenarios: string[]; fails: string }> = [
 ];
 
 describe.each(BUGS)("$fixture", ({ fixture, scenarios, fails }) => {
-  it(`fails ${fails} with evidence and a reproduce command`, async () => {
+  // Up to ten runs of one scenario (about 15 s each), and the build.
+  it(`fails ${fails} with evidence and a reproduce command`, { timeout: 400_000 }, async () => {
     let summary = await run(fixture, scenarios, 11);
     for (
       let seed = 12;
-      seed <= 15 && summary.results.every((r) => verdictOf(r, fails) !== "fail");
+      seed <= 20 && summary.results.every((r) => verdictOf(r, fails) !== "fail");
       seed++
     ) {
       summary = await run(fixture, scenarios, seed);
     }
     const seed = summary.results[0]?.seed;
     const failed = summary.results.filter((r) => verdictOf(r, fails) === "fail");
-    // The bug must show in a scenario aimed at it, on one of seeds 11 to 15.
+    // The bug must show in a scenario aimed at it, on one of seeds 11 to 20.
     expect(failed.length, explain(summary.results)).toBeGreaterThan(0);
     for (const result of failed) {
       expect(result.verdict, explain([result])).toBe("fail"); // an "error" names the harness's failure
