@@ -168,6 +168,11 @@ export class AmoClient {
           this.#retransmissions % this.options.newConnectionEvery === 0
         )
           this.#dropConnection();
+        // A connection that failed at once (closed or reset) is not redialled at once: the
+        // proxy of a crashed node accepts and then closes, so that would be thousands of
+        // connections a second, taking the nodes' CPU and filling the trace.
+        if (reply.kind !== "timeout")
+          await sleep(this.options.retransmitMs / 2, this.options.signal);
         continue;
       }
       const outcome = reply.outcome;
