@@ -113,6 +113,7 @@ interface WantedToxic {
 
 /** One link: its proxy on the server and the state it should be in. */
 interface LinkState {
+  readonly name: string;
   proxy: ProxyHandle;
   readonly upstream: string;
   /** Where the server bound it; a recreated proxy binds there again. */
@@ -160,6 +161,7 @@ export class FaultNetwork implements LinkFaultTarget {
       this.#client.createProxy({ name, listen, upstream, enabled: true }),
     );
     this.#links.set(name, {
+      name,
       proxy,
       upstream,
       listen: proxy.listen,
@@ -185,7 +187,7 @@ export class FaultNetwork implements LinkFaultTarget {
     if (fault.kind === "link-down") {
       state.downCount += 1;
       if (state.downCount === 1) {
-        await this.#change(state, fault.link, what, (proxy) => this.#setEnabled(proxy, false), {
+        await this.#change(state, what, (proxy) => this.#setEnabled(proxy, false), {
           undo: () => {
             state.downCount -= 1;
           },
@@ -200,7 +202,6 @@ export class FaultNetwork implements LinkFaultTarget {
     state.toxics.set(name, wanted);
     await this.#change(
       state,
-      fault.link,
       what,
       async (proxy) => {
         wanted.handle = await proxy.addToxic<unknown>({ name, toxicity: 1, ...spec });
@@ -218,14 +219,14 @@ export class FaultNetwork implements LinkFaultTarget {
       if (state.downCount === 0) return; // healed meanwhile
       state.downCount -= 1;
       if (state.downCount > 0) return;
-      await this.#change(state, fault.link, what, (proxy) => this.#setEnabled(proxy, true));
+      await this.#change(state, what, (proxy) => this.#setEnabled(proxy, true));
       return;
     }
     const wanted = state.toxics.get(toxic);
     if (!wanted) return; // healed meanwhile
     state.toxics.delete(toxic);
     // The handle belongs to the proxy that is there now (a repair adds toxics anew).
-    await this.#change(state, fault.link, what, async () => {
+    await this.#change(state, what, async () => {
       await wanted.handle?.remove();
     });
   }
@@ -245,7 +246,7 @@ export class FaultNetwork implements LinkFaultTarget {
       const stuck = await this.#stuckLinks();
       if (stuck.length === 0) throw error;
       await Promise.all(
-        stuck.map((link) => this.#repair(this.#link(link), link, `${what} got no answer`)),
+        stuck.map((link) => this.#repair(this.#link(link), `${what} got no answer`)),
       );
       await this.#call(`${what}, after recreating ${stuck.join(", ")}`, () => this.#client.reset());
     }
@@ -271,7 +272,6 @@ export class FaultNetwork implements LinkFaultTarget {
    */
   async #change(
     state: LinkState,
-    link: string,
     what: string,
     step: (proxy: ProxyHandle) => Promise<unknown>,
     options: { undo?: () => void } = {},
@@ -291,16 +291,16 @@ export class FaultNetwork implements LinkFaultTarget {
         options.undo?.();
         throw error;
       }
-      await this.#repair(state, link, `${what} got no answer`);
+      await this.#repair(state, `${what} got no answer`);
     }
   }
 
   /** Deletes the link's proxy and creates it again in its wanted state (one repair at a time). */
-  #repair(state: LinkState, link: string, why: string): Promise<void> {
+  #repair(state: LinkState, why: string): Promise<void> {
     if (state.repairing) return state.repairing;
     state.repairs += 1;
     const restartsBefore = this.#restarts;
-    const repairing: Promise<void> = this.#recreate(state, link, why)
+    const repairing: Promise<void> = this.#recreate(state, why)
       .catch(async (error: unknown) => {
         // A restart meanwhile (this repair may have met the old server going) did it all.
         if (this.#restarts !== restartsBefore) return this.#restarting;
@@ -314,13 +314,14 @@ export class FaultNetwork implements LinkFaultTarget {
     return repairing;
   }
 
-  async #recreate(state: LinkState, link: string, why: string): Promise<void> {
+  async #recreate(state: LinkState, why: string): Promise<void> {
+    const link = state.name;
     const what = `recreate the proxy of link ${link} (${why}; Toxiproxy deadlocks a proxy when a connection closes during a toxic change, Shopify/toxiproxy#558)`;
     await this.#call(what, async () => {
       await state.proxy.remove().catch((error: unknown) => {
         if (!(error instanceof ToxiproxyApiError && error.status === 404)) throw error;
       });
-      await this.#createAsWanted(link, state);
+      await this.#createAsWanted(state);
     });
     this.#onRepair(
       link,
@@ -353,9 +354,10 @@ export class FaultNetwork implements LinkFaultTarget {
     const apiUrl = await this.#call(`restart toxiproxy-server (${why})`, restartServer);
     this.#client = toxiproxyClient(apiUrl, this.#timeoutMs);
     await Promise.all(
-      [...this.#links].map(([link, state]) =>
-        this.#call(`recreate the proxy of link ${link} on the restarted toxiproxy-server`, () =>
-          this.#createAsWanted(link, state),
+      [...this.#links.values()].map((state) =>
+        this.#call(
+          `recreate the proxy of link ${state.name} on the restarted toxiproxy-server`,
+          () => this.#createAsWanted(state),
         ),
       ),
     );
@@ -368,9 +370,9 @@ export class FaultNetwork implements LinkFaultTarget {
   }
 
   /** Creates the link's proxy at its address, enabled or not, with the toxics it should have. */
-  async #createAsWanted(link: string, state: LinkState): Promise<void> {
+  async #createAsWanted(state: LinkState): Promise<void> {
     state.proxy = await this.#client.createProxy({
-      name: link,
+      name: state.name,
       listen: state.listen,
       upstream: state.upstream,
       enabled: state.downCount === 0,
