@@ -3,8 +3,11 @@
 #   Node >= 22 (the npm package node@24 into .tools when the machine's is older),
 #   the npm dependencies, toxiproxy-server v2.12.0 (go install into .tools/bin),
 #   and, for the tests and the C++ fixtures, Debian packages (as root only).
+#   With --with-test-deps: rpcbind (interop tests) and chromium (the HTML viewer's tests).
 #   With --with-docker: docker.io and a running dockerd (as root), and the images
 #   (bin/dslab images) when missing.
+# Every tool is detected by the binary that dslab or its tests run, never by a look-alike:
+# a machine may ship the docker client without the engine (dockerd).
 # Usage: scripts/setup.sh [--with-test-deps] [--with-docker]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,9 +34,11 @@ for arg in "$@"; do
 done
 if $with_test_deps; then
   [ -x /usr/sbin/rpcbind ] || want_deb rpcbind
+  [ -x /usr/bin/chromium ] || want_deb chromium
 fi
 if $with_docker; then
-  command -v docker >/dev/null || want_deb docker.io
+  # The engine, not the client: the machine may ship /usr/local/bin/docker alone.
+  { command -v dockerd >/dev/null && command -v docker >/dev/null; } || want_deb docker.io
   command -v debootstrap >/dev/null || want_deb debootstrap
   command -v iptables >/dev/null || want_deb iptables
 fi
