@@ -38,6 +38,39 @@ describe("the run's wall-clock limit", () => {
     expect(trace.events.at(-1)).toMatchObject({ type: "end", status: "aborted" });
   });
 
+  it("ends a run whose workload hangs and ignores the abort, by the limit plus a grace", async () => {
+    const loaded = await loadSubmission("rpc", "fixtures/rpc/python-reference");
+    const scenario = loaded.definition.scenarios.find((s) => s.name === "clean");
+    if (!scenario) throw new Error("lab 1 has no clean scenario");
+    const dir = await tempDir("dslab-wall-hang-");
+    // A stand-in for anything the run may wait on for ever (a wedged engine, a starved host).
+    const hangs = { ...loaded.driver, run: () => new Promise<void>(() => {}) };
+    const started = Date.now();
+    const result = await runScenario({
+      ...loaded,
+      driver: hangs,
+      scenario,
+      seed: 1,
+      timeScale: 1,
+      submissionPath: loaded.submission,
+      buildDir: loaded.submission,
+      runDir: dir,
+      reproduce: "bin/dslab test rpc fixtures/rpc/python-reference --scenario clean --seed 1",
+      signal: new AbortController().signal,
+      wallLimitMs: 3_000,
+      abortGraceMs: 1_000,
+    });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(result.verdict).toBe("error");
+    expect(result.points).toBe(0);
+    expect(result.harnessError).toMatch(/passed its wall-clock limit of 3 s and was stopped/);
+    const trace = await readTrace(result.tracePath);
+    expect(trace.events.at(-1)).toMatchObject({ type: "end", status: "aborted" });
+    // The nodes it started were stopped, though the workload never returned.
+    const stops = trace.events.filter((e) => e.type === "node.exit" || e.type === "node.stop");
+    expect(stops.length, JSON.stringify(trace.events.map((e) => e.type))).toBeGreaterThan(0);
+  });
+
   it("leaves room for every bound a failing submission may wait out", async () => {
     const { definition } = await loadSubmission("consensus", "fixtures/consensus/cpp-reference");
     for (const scenario of definition.scenarios) {

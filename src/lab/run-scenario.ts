@@ -18,6 +18,7 @@ import {
   type RuntimeKind,
   startInfrastructure,
 } from "../runtime/infrastructure.ts";
+import { settlesWithin } from "../runtime/settles-within.ts";
 import type { NodeRuntime, NodeSpec } from "../runtime/types.ts";
 import { startClock } from "../trace/clock.ts";
 import {
@@ -86,6 +87,8 @@ export interface ScenarioRunRequest {
   runtime?: RuntimeKind;
   /** The hard wall-clock limit (default runWallLimitMs of the scenario). */
   wallLimitMs?: number;
+  /** How long an aborted run may take to wind down before it is left behind (default 30 s). */
+  abortGraceMs?: number;
 }
 
 export type ScenarioVerdict = "pass" | "fail" | "unknown" | "error";
@@ -173,6 +176,29 @@ export function labLinks(definition: Pick<LabDefinition, "clients" | "nodes">): 
   return [...toClients, ...toPeers];
 }
 
+/** How long an aborted run's body may take to wind down before the run ends without it. */
+const DEFAULT_ABORT_GRACE_MS = 30_000;
+/** How long stopping a run's nodes, proxies and containers may take before the run ends anyway. */
+const STOP_LIMIT_MS = 60_000;
+
+/** Waits for `work`; once `signal` aborts, at most `graceMs` more. True if it settled. */
+async function settlesOnceAborted(
+  work: Promise<unknown>,
+  signal: AbortSignal,
+  graceMs: number,
+): Promise<boolean> {
+  const aborted = new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  const settled = work.then(
+    () => true,
+    () => true,
+  );
+  if (await Promise.race([settled, aborted.then(() => false)])) return true;
+  return settlesWithin(work, graceMs);
+}
+
 export async function runScenario(request: ScenarioRunRequest): Promise<ScenarioResult> {
   const { driver, definition, scenario, seed, timeScale, runDir, signal } = request;
   const now = startClock();
@@ -230,71 +256,99 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
     emit({ type: "harness.error", t: now(), message: harnessError });
     local.abort();
   }, wallLimitMs);
-  try {
-    infrastructure = await startInfrastructure(request.runtime ?? "process", {
-      emit,
-      now,
-      nodes,
-      eventTypes: driver.eventTypes,
-      timeScale,
-      onFatal: () => local.abort(),
-      ...(request.manifest.image ? { image: request.manifest.image } : {}),
-    });
-    const { network } = infrastructure;
-    const nodeRuntime = infrastructure.runtime;
-    runtime = nodeRuntime;
-    // Proxies first: every node's DSLAB_PEERS names its peers' proxies.
-    const endpoints = new Map<string, Endpoint>();
-    for (const link of labLinks({ clients: definition.clients, nodes })) {
-      const at = await infrastructure.addLink(link);
-      endpoints.set(link.name, { link: link.name, ...at });
-    }
-    const specs = nodeSpecs(request, nodes, infrastructure, endpoints);
-    const starts = await Promise.all(specs.map((spec) => nodeRuntime.start(spec)));
-    if (starts.every((start) => start.ok)) {
-      const nemesisDone = runSchedule(schedule, {
-        network,
-        runtime,
+  // The run's body: it ends when it ends, but once the run is aborted (the wall-clock limit,
+  // Ctrl-C, a node runtime's fatal trouble) it gets a grace (abortGraceMs) more and is left behind
+  // after that, so nothing it waits on (a wedged engine, a starved machine) can hang the run.
+  const body = (async () => {
+    try {
+      infrastructure = await startInfrastructure(request.runtime ?? "process", {
         emit,
         now,
-        signal: local.signal,
-        reactions: reactionsFor(request),
-        observe,
-      }).then(
-        () => undefined,
-        (error: unknown) => {
-          // The schedule could not be carried out: the verdict is not the submission's fault.
-          harnessError = `the nemesis failed: ${error instanceof Error ? error.message : String(error)}`;
-          emit({ type: "harness.error", t: now(), message: harnessError });
-          local.abort();
-        },
-      );
-      await driver.run({
-        scenario,
-        definition,
-        seed,
+        nodes,
+        eventTypes: driver.eventTypes,
         timeScale,
-        emit,
-        now,
-        signal: local.signal,
-        runtime,
-        nemesisDone,
-        observe,
-        endpoint: (client, node) => {
-          const found = endpoints.get(linkName(client, node));
-          if (!found) throw new Error(`no link ${linkName(client, node)} in this lab`);
-          return found;
-        },
+        onFatal: () => local.abort(),
+        ...(request.manifest.image ? { image: request.manifest.image } : {}),
       });
-      await nemesisDone;
+      const { network } = infrastructure;
+      const nodeRuntime = infrastructure.runtime;
+      runtime = nodeRuntime;
+      // Proxies first: every node's DSLAB_PEERS names its peers' proxies.
+      const endpoints = new Map<string, Endpoint>();
+      for (const link of labLinks({ clients: definition.clients, nodes })) {
+        const at = await infrastructure.addLink(link);
+        endpoints.set(link.name, { link: link.name, ...at });
+      }
+      const specs = nodeSpecs(request, nodes, infrastructure, endpoints);
+      const starts = await Promise.all(specs.map((spec) => nodeRuntime.start(spec)));
+      if (starts.every((start) => start.ok)) {
+        const nemesisDone = runSchedule(schedule, {
+          network,
+          runtime,
+          emit,
+          now,
+          signal: local.signal,
+          reactions: reactionsFor(request),
+          observe,
+        }).then(
+          () => undefined,
+          (error: unknown) => {
+            // The schedule could not be carried out: the verdict is not the submission's fault.
+            harnessError = `the nemesis failed: ${error instanceof Error ? error.message : String(error)}`;
+            emit({ type: "harness.error", t: now(), message: harnessError });
+            local.abort();
+          },
+        );
+        await driver.run({
+          scenario,
+          definition,
+          seed,
+          timeScale,
+          emit,
+          now,
+          signal: local.signal,
+          runtime,
+          nemesisDone,
+          observe,
+          endpoint: (client, node) => {
+            const found = endpoints.get(linkName(client, node));
+            if (!found) throw new Error(`no link ${linkName(client, node)} in this lab`);
+            return found;
+          },
+        });
+        await nemesisDone;
+      }
+    } catch (error) {
+      harnessError ??= error instanceof Error ? error.message : String(error);
+      emit({ type: "harness.error", t: now(), message: harnessError });
     }
-  } catch (error) {
-    harnessError ??= error instanceof Error ? error.message : String(error);
+  })();
+  const graceMs = request.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS;
+  const bodyEnded = await settlesOnceAborted(body, local.signal, graceMs);
+  clearTimeout(wallTimer);
+  signal.removeEventListener("abort", onAbort);
+  // An interruption explains itself; anything else left behind is the harness's trouble.
+  if (!bodyEnded && !signal.aborted) {
+    harnessError ??= `the run did not stop within ${graceMs / 1000} s of being aborted, and was left behind`;
     emit({ type: "harness.error", t: now(), message: harnessError });
-  } finally {
-    clearTimeout(wallTimer);
-    signal.removeEventListener("abort", onAbort);
-    await infrastructure?.stop().catch(() => undefined);
+  }
+  const stopped = infrastructure;
+  const stopEnded =
+    !stopped ||
+    (await settlesWithin(
+      stopped.stop().catch(() => undefined),
+      STOP_LIMIT_MS,
+    ));
+  if (!stopEnded && !signal.aborted) {
+    harnessError ??= `stopping the run's nodes and proxies took over ${STOP_LIMIT_MS / 1000} s; the run was ended without waiting (dslab clean removes what is left of a docker run)`;
+    emit({ type: "harness.error", t: now(), message: harnessError });
+  }
+  // A body left behind may still start what it was waiting for: stop that too, when it does.
+  if (!bodyEnded) {
+    void body.then(() => {
+      if (infrastructure && infrastructure !== stopped)
+        void infrastructure.stop().catch(() => undefined);
+    });
   }
   const interrupted = signal.aborted;
   const end: EndEvent = {
