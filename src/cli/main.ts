@@ -3,10 +3,15 @@
  * unknown); 2 bad usage, manifest or build; 3 the harness itself failed; 130 interrupted.
  */
 import { readFile } from "node:fs/promises";
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { abortOnSignals, addGradeCommands } from "../grade/commands.ts";
 import { registerTraceCommands } from "../inspect/cli.ts";
-import { CourseFileError, loadLabDefinition } from "../lab/definition.ts";
+import {
+  CourseFileError,
+  LabLookupError,
+  loadLabDefinition,
+  selectScenarios,
+} from "../lab/definition.ts";
 import { ManifestError } from "../lab/manifest.ts";
 import { runTests, UsageError } from "../lab/run-lab.ts";
 import { HARNESS_VERSION } from "../lab/version.ts";
@@ -14,23 +19,11 @@ import { formatScenario, formatTotals } from "../report/console.ts";
 import { RUNTIME_KINDS, type RuntimeKind } from "../runtime/infrastructure.ts";
 import { registerShrinkCommand } from "../shrink/cli.ts";
 import { parseScheduleFile } from "../shrink/shrink.ts";
+import { labArgument } from "./lab-argument.ts";
+import { parseTimeScale } from "./parse-number.ts";
+import { checkSeedRange, parseRunCount, parseSeed, randomSeed } from "./seed.ts";
 
 export const EXIT = { passed: 0, failed: 1, usage: 2, harness: 3, interrupted: 130 } as const;
-
-function parseSeed(value: string): number {
-  const seed = Number(value);
-  if (!Number.isSafeInteger(seed) || seed < 0 || seed > 2 ** 31 - 1) {
-    throw new InvalidArgumentError("a seed is a whole number from 0 to 2147483647");
-  }
-  return seed;
-}
-
-function parsePositive(value: string): number {
-  const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0)
-    throw new InvalidArgumentError("must be a number > 0");
-  return number;
-}
 
 function timestamp(): string {
   return new Date().toISOString().replaceAll(/[-:]/g, "").replace("T", "-").slice(0, 15);
@@ -54,8 +47,11 @@ async function testCommand(
   opts: TestCommandOptions,
 ): Promise<number> {
   const quiet = opts.quiet || process.env.CI === "true";
-  const firstSeed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const firstSeed = opts.seed ?? randomSeed();
+  checkSeedRange(firstSeed, opts.seeds);
   const seeds = Array.from({ length: opts.seeds }, (_, i) => firstSeed + i);
+  // Unknown scenario names (and a bad course file) are found before the build.
+  selectScenarios(await loadLabDefinition(lab, opts.course), opts.scenario);
   const outDir = opts.out ?? `dslab-out/${lab}-${timestamp()}`;
   const schedule = opts.schedule
     ? await readScheduleOption(opts.schedule, opts.scenario)
@@ -129,19 +125,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .command("test")
     .description("build a submission and run a lab's scenarios against it")
-    .argument("<lab>", "the lab: rpc or consensus")
+    .addArgument(labArgument())
     .argument("<submission>", "directory holding dslab.json")
     .option(
       "--seed <n>",
       "seed of the fault schedules and workload (default: random, printed)",
       parseSeed,
     )
-    .option(
-      "--seeds <k>",
-      "run every scenario on k seeds: seed, seed+1, ...",
-      (v) => Math.round(parsePositive(v)),
-      1,
-    )
+    .option("--seeds <k>", "run every scenario on k seeds: seed, seed+1, ...", parseRunCount, 1)
     .option("--scenario <name...>", "run only these scenarios (see dslab list <lab>)", [])
     .addOption(
       new Option("--runtime <kind>", "how nodes run: local processes or Docker containers")
@@ -152,7 +143,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option(
       "--time-scale <x>",
       "multiply every duration (e.g. 0.5 for quicker, shallower runs)",
-      parsePositive,
+      parseTimeScale,
       1,
     )
     .option("--quiet", "only results, no progress lines (also when CI=true)", false)
@@ -167,7 +158,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .command("list")
     .description("list a lab's scenarios and their points")
-    .argument("<lab>", "the lab: rpc or consensus")
+    .addArgument(labArgument())
     .action(async (lab: string) => setExit(await listCommand(lab)));
   program
     .command("images")
@@ -204,8 +195,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(EXIT.passed);
     });
   registerTraceCommands(program, (outcome) => setExit(EXIT[outcome]));
-  registerShrinkCommand(program, (outcome) => setExit(EXIT[outcome]), parsePositive);
-  addGradeCommands(program, { setExit, parseSeed, parsePositive, timestamp });
+  registerShrinkCommand(program, (outcome) => setExit(EXIT[outcome]));
+  addGradeCommands(program, { setExit, timestamp });
   return program;
 }
 
@@ -222,7 +213,8 @@ async function main(): Promise<void> {
     } else if (
       error instanceof ManifestError ||
       error instanceof UsageError ||
-      error instanceof CourseFileError
+      error instanceof CourseFileError ||
+      error instanceof LabLookupError
     ) {
       console.error(`dslab: ${error.message}`);
       code = EXIT.usage;

@@ -1,8 +1,12 @@
 /**
- * The `grade` and `grade-all` commands, added to the CLI by src/cli/main.ts (which hands over
- * its argument parsers, so both commands read options exactly as `test` does).
+ * The `grade` and `grade-all` commands, added to the CLI by src/cli/main.ts. Their options use
+ * the parsers of src/cli/ (seeds, numbers, the lab), so they read options exactly as `test` does.
  */
+import { stat } from "node:fs/promises";
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { labArgument } from "../cli/lab-argument.ts";
+import { decimalNumber, parseSeconds, parseTimeScale, wholeNumber } from "../cli/parse-number.ts";
+import { checkSeedRange, parseRunCount, parseSeed, randomSeed } from "../cli/seed.ts";
 import type { RepeatRule } from "../lab/definition.ts";
 import { UsageError } from "../lab/run-lab.ts";
 import { HARNESS_VERSION } from "../lab/version.ts";
@@ -10,14 +14,13 @@ import { RUNTIME_KINDS, type RuntimeKind } from "../runtime/infrastructure.ts";
 import { killTrackedGroups } from "../runtime/reaper.ts";
 import { gradeExitCode, gradeSubmission, loadPlan } from "./grade.ts";
 import { gradeAll } from "./grade-all.ts";
+import type { PlannedScenario } from "./plan.ts";
 import { type GradeReport, hiddenNote, shownScenarios, sumScores, type View } from "./report.ts";
 import { gradingRuntime } from "./runtime-choice.ts";
 import { parseShard, type Shard } from "./shard.ts";
 
 export interface CliHelpers {
   setExit: (code: number) => void;
-  parseSeed: (value: string) => number;
-  parsePositive: (value: string) => number;
   timestamp: () => string;
 }
 
@@ -25,6 +28,7 @@ const INTERRUPTED = 130;
 /** grade-all's per-submission limit beyond the budget: build (up to 5 min) and cleanup. */
 const LIMIT_BEYOND_BUDGET_MS = 6 * 60_000;
 const DEFAULT_LIMIT_MS = 30 * 60_000;
+const MAX_JOBS = 64;
 
 export const GRADE_EXIT_CODES = `
 Exit codes:
@@ -102,32 +106,48 @@ function runtimeOption(): Option {
   ).choices([...RUNTIME_KINDS]);
 }
 
-function addSharedOptions(command: Command, helpers: CliHelpers): Command {
+function addSharedOptions(command: Command): Command {
   return command
     .option("--course <file>", "a course file: scenario overrides and extra scenarios")
     .option("--scenario <name...>", "grade only these scenarios (see dslab list <lab>)", [])
-    .option("--seed <n>", "first seed (default: random, printed)", helpers.parseSeed)
+    .option("--seed <n>", "first seed (default: random, printed)", parseSeed)
     .option(
       "--repeat <k>",
       "run every scenario on k seeds (seed, seed+1, ...), replacing the lab's own repeat rules",
-      (v) => Math.round(helpers.parsePositive(v)),
+      parseRunCount,
     )
     .option(
       "--pass-rate <x>",
-      "with --repeat: the share of runs (0-1] that must pass (default: every run)",
-      (v) => {
-        const rate = helpers.parsePositive(v);
-        if (rate > 1) throw new InvalidArgumentError("a pass rate is in (0, 1]");
-        return rate;
-      },
+      "with --repeat: the share of runs (0.01-1) that must pass (default: every run)",
+      decimalNumber(0.01, 1, "a pass rate"),
     )
-    .option("--time-scale <x>", "multiply every duration", helpers.parsePositive, 1)
+    .option("--time-scale <x>", "multiply every duration", parseTimeScale, 1)
     .addOption(runtimeOption())
     .option(
       "--budget <seconds>",
       "time budget: scenarios that would not fit are reported as not run",
-      helpers.parsePositive,
+      parseSeconds,
     );
+}
+
+/**
+ * The grading plan, checked before anything runs: the lab, the scenario names, the course
+ * file, and that every scenario's last seed stays in range.
+ */
+async function checkedPlan(
+  lab: string,
+  seed: number,
+  opts: SharedOptions,
+  repeat: RepeatRule | undefined,
+): Promise<PlannedScenario[]> {
+  const plan = await loadPlan(lab, opts.course, {
+    scenarios: opts.scenario,
+    seed,
+    timeScale: opts.timeScale,
+    ...(repeat ? { repeat } : {}),
+  });
+  checkSeedRange(seed, Math.max(1, ...plan.map((planned) => planned.seeds.length)));
+  return plan;
 }
 
 export function addGradeCommands(program: Command, helpers: CliHelpers): void {
@@ -137,9 +157,8 @@ export function addGradeCommands(program: Command, helpers: CliHelpers): void {
       .description(
         "grade a submission: Gradescope results.json, JUnit XML and a Markdown summary, updated as scenarios finish",
       )
-      .argument("<lab>", "the lab: rpc")
+      .addArgument(labArgument())
       .argument("<submission>", "directory holding dslab.json"),
-    helpers,
   )
     .option("--out <dir>", "where results and traces go (default dslab-out/grade-<lab>-<time>)")
     .option("--results <file>", "results.json's path (default <out>/results.json)")
@@ -168,15 +187,14 @@ export function addGradeCommands(program: Command, helpers: CliHelpers): void {
       .description(
         "grade every submission in a folder, each in its own process with a time limit; writes class.csv",
       )
-      .argument("<lab>", "the lab: rpc")
+      .addArgument(labArgument())
       .argument("<folder>", "a folder of submission directories"),
-    helpers,
   )
     .option("--out <dir>", "where results go (default dslab-out/grade-all-<lab>-<time>)")
     .option(
       "--jobs <n>",
       "submissions graded at once",
-      (v) => Math.round(helpers.parsePositive(v)),
+      wholeNumber(1, MAX_JOBS, "a number of jobs"),
       1,
     )
     .option("--shard <i/n>", "grade only shard i of n (by sorted name)", (v) => {
@@ -189,7 +207,7 @@ export function addGradeCommands(program: Command, helpers: CliHelpers): void {
     .option(
       "--timeout <seconds>",
       "hard limit per submission (default: budget + 6 min, or 30 min)",
-      helpers.parsePositive,
+      parseSeconds,
     )
     .addHelpText("after", GRADE_ALL_EXIT_CODES)
     .action(async (lab: string, folder: string, opts: GradeAllCommandOptions) => {
@@ -203,12 +221,13 @@ async function gradeCommand(
   opts: GradeCommandOptions,
   helpers: CliHelpers,
 ): Promise<number> {
-  const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const seed = opts.seed ?? randomSeed();
+  const repeat = repeatRule(opts);
+  await checkedPlan(lab, seed, opts, repeat);
   const outDir = opts.out ?? `dslab-out/grade-${lab}-${helpers.timestamp()}`;
   const controller = new AbortController();
   abortOnSignals(controller);
   const quiet = opts.quiet || process.env.CI === "true";
-  const repeat = repeatRule(opts);
   const runtime = await gradingRuntime(opts.runtime, opts.course);
   console.log(
     `dslab ${HARNESS_VERSION} grade: lab ${lab}, submission ${submission}, seed ${seed}, time scale ${opts.timeScale}, runtime ${runtime}${opts.budget ? `, budget ${opts.budget} s` : ""}, output ${outDir}`,
@@ -244,6 +263,15 @@ async function gradeCommand(
   return gradeExitCode(outcome);
 }
 
+async function checkSubmissionsFolder(folder: string): Promise<void> {
+  const found = await stat(folder).catch(() => undefined);
+  if (!found?.isDirectory()) {
+    throw new UsageError(
+      `${folder} ${found ? "is not a folder" : "does not exist"}: pass the folder that holds one directory per submission`,
+    );
+  }
+}
+
 /** The terminal's closing table, in the chosen view. */
 export function formatGradeTable(report: GradeReport, view: View): string {
   const shown = shownScenarios(report, view);
@@ -269,14 +297,11 @@ async function gradeAllCommand(
   opts: GradeAllCommandOptions,
   helpers: CliHelpers,
 ): Promise<number> {
+  await checkSubmissionsFolder(folder);
   // One seed for the whole class: every submission meets the same faults.
-  const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const seed = opts.seed ?? randomSeed();
   const repeat = repeatRule(opts);
-  const plan = await loadPlan(lab, opts.course, {
-    scenarios: opts.scenario,
-    seed,
-    timeScale: opts.timeScale,
-  });
+  const plan = await checkedPlan(lab, seed, opts, repeat);
   // Chosen once here and passed on, so every grader runs the same way.
   const runtime = await gradingRuntime(opts.runtime, opts.course);
   const gradeArgs = [

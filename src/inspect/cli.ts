@@ -3,6 +3,9 @@
  * outcomes: "passed" every trace passed; "failed" one failed or could not be decided; "usage"
  * a trace could not be read (missing, not a dslab trace, a newer format).
  */
+import { constants } from "node:fs";
+import { access, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { htmlPathFor, writeTraceHtml } from "../report/html/index.ts";
 import type { Trace } from "../trace/events.ts";
@@ -100,10 +103,15 @@ async function inspectCommand(target: string, opts: InspectOptions): Promise<Tra
       for (const path of paths) console.error(`  ${path}`);
       return "usage";
     }
+    const out = html === true ? htmlPathFor(paths[0] as string) : html;
+    const htmlProblem = out === undefined ? undefined : await unwritableHtmlPath(out);
+    if (htmlProblem) {
+      console.error(`dslab: ${htmlProblem}`);
+      return "usage";
+    }
     const trace = await readTrace(paths[0] as string);
     for (const line of renderInspect(trace, { filter, events, story, json })) console.log(line);
-    if (html) {
-      const out = html === true ? htmlPathFor(paths[0] as string) : html;
+    if (out) {
       await writeTraceHtml(trace, judgeTrace(trace).checks, out);
       console.error(`HTML view: ${out}`);
     }
@@ -113,6 +121,24 @@ async function inspectCommand(target: string, opts: InspectOptions): Promise<Tra
     console.error(`dslab: ${error.message}`);
     return "usage";
   }
+}
+
+/** Why the HTML view cannot be written at `out` (checked before the trace is read), if so. */
+async function unwritableHtmlPath(out: string): Promise<string | undefined> {
+  const existing = await stat(out).catch(() => undefined);
+  if (existing?.isDirectory()) {
+    return `--html ${out} is a directory: give a file to write, e.g. ${join(out, "trace.html")}`;
+  }
+  const folder = dirname(resolve(out));
+  if (!(await stat(folder).catch(() => undefined))?.isDirectory()) {
+    return `--html ${out}: the folder ${folder} does not exist; create it or choose another file`;
+  }
+  try {
+    await access(existing ? out : folder, constants.W_OK);
+  } catch {
+    return `--html ${out}: ${existing ? "the file" : `the folder ${folder}`} is not writable`;
+  }
+  return undefined;
 }
 
 function parseWhole(value: string): number {

@@ -3,6 +3,7 @@
  * points. The scenario files are data, so a course can read and adjust them without code, and
  * a course file (`--course course.json`) overrides scenarios by name and adds its own.
  */
+import { existsSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -64,8 +65,23 @@ export interface LabDefinition {
   scenarios: ScenarioDefinition[];
 }
 
+/** The most runs a repeat rule (or --repeat, --seeds) may ask for. */
+export const MAX_REPEAT_RUNS = 1000;
+
+/** An unknown lab or scenario name: the user's mistake, reported as bad usage. */
+export class LabLookupError extends Error {}
+
 export function labDirectory(lab: string): string {
   return fileURLToPath(new URL(`../../labs/${lab}/`, import.meta.url));
+}
+
+/** The labs in labs/ (each a folder with a lab.json), sorted: dslab names none itself. */
+export function knownLabs(): string[] {
+  const labs = fileURLToPath(new URL("../../labs/", import.meta.url));
+  return readdirSync(labs, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(`${labDirectory(entry.name)}lab.json`))
+    .map((entry) => entry.name)
+    .sort();
 }
 
 /**
@@ -84,7 +100,9 @@ async function loadBareLabDefinition(lab: string): Promise<LabDefinition> {
   try {
     text = await readFile(path, "utf8");
   } catch {
-    throw new Error(`unknown lab "${lab}": there is no ${path}; known labs: rpc`);
+    throw new LabLookupError(
+      `unknown lab "${lab}": there is no ${path}; known labs: ${knownLabs().join(", ")}`,
+    );
   }
   const definition = JSON.parse(text) as LabDefinition;
   const names = new Set<string>();
@@ -103,7 +121,9 @@ export function selectScenarios(definition: LabDefinition, wanted: string[]): Sc
     const found = definition.scenarios.find((scenario) => scenario.name === name);
     if (!found) {
       const known = definition.scenarios.map((scenario) => scenario.name).join(", ");
-      throw new Error(`lab ${definition.lab} has no scenario "${name}"; its scenarios: ${known}`);
+      throw new LabLookupError(
+        `lab ${definition.lab} has no scenario "${name}"; its scenarios: ${known}`,
+      );
     }
     return found;
   });
@@ -152,7 +172,7 @@ const repeatSchema = {
   required: ["runs"],
   additionalProperties: false,
   properties: {
-    runs: { type: "integer", minimum: 1, maximum: 1000 },
+    runs: { type: "integer", minimum: 1, maximum: MAX_REPEAT_RUNS },
     rule: { enum: ["all", "pass-rate"] },
     minPassRate: { type: "number", exclusiveMinimum: 0, maximum: 1 },
   },
