@@ -11,7 +11,7 @@ import type { RepeatRule } from "../lab/definition.ts";
 import { UsageError } from "../lab/run-lab.ts";
 import { HARNESS_VERSION } from "../lab/version.ts";
 import { RUNTIME_KINDS, type RuntimeKind } from "../runtime/infrastructure.ts";
-import { killTrackedGroups } from "../runtime/reaper.ts";
+import { handOverSignals, killTrackedGroups } from "../runtime/reaper.ts";
 import { gradeExitCode, gradeSubmission, loadPlan } from "./grade.ts";
 import { gradeAll } from "./grade-all.ts";
 import type { PlannedScenario } from "./plan.ts";
@@ -45,16 +45,28 @@ Exit codes:
   2    bad usage (nothing graded)
   130  interrupted (the CSV holds the submissions graded so far)`;
 
-/** First SIGINT/SIGTERM: stop after cleanup (results are written); second: quit at once. */
+/** How long the cleanup after SIGINT/SIGTERM may take before dslab quits regardless. */
+const CLEANUP_GRACE_MS = 25_000;
+
+/**
+ * First SIGINT/SIGTERM: stop after cleanup (results are written); second, or cleanup still
+ * running after CLEANUP_GRACE_MS (a hung call must not keep dslab alive): kill every process
+ * group dslab started and quit.
+ */
 export function abortOnSignals(controller: AbortController): void {
-  let interrupts = 0;
+  handOverSignals();
+  const quit = (why: string) => {
+    process.stderr.write(`dslab: ${why}: quitting without finishing the cleanup\n`);
+    killTrackedGroups();
+    process.exit(INTERRUPTED);
+  };
   const onSignal = (signal: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts > 1) {
-      killTrackedGroups();
-      process.exit(INTERRUPTED);
-    }
+    if (controller.signal.aborted) quit(`${signal} again`);
     process.stderr.write(`\n${signal}: stopping after cleanup (again to quit at once)...\n`);
+    setTimeout(
+      () => quit(`the cleanup took over ${CLEANUP_GRACE_MS / 1000} s`),
+      CLEANUP_GRACE_MS,
+    ).unref();
     controller.abort();
   };
   process.on("SIGINT", onSignal);

@@ -250,6 +250,13 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
   let runtime: NodeRuntime | undefined;
   let harnessError: string | undefined;
   const started = performance.now();
+  const failed = (message: string) => {
+    // Once the run is interrupted, failures are what stopping did (nodes killed, a proxy gone
+    // mid-heal), not dslab's: the run is reported as interrupted.
+    if (signal.aborted) return;
+    harnessError ??= message;
+    emit({ type: "harness.error", t: now(), message });
+  };
   const wallLimitMs = request.wallLimitMs ?? runWallLimitMs(definition, scenario, timeScale);
   const wallTimer = setTimeout(() => {
     harnessError ??= `the run passed its wall-clock limit of ${Math.round(wallLimitMs / 1000)} s and was stopped (dslab should have ended it long before: please report it)`;
@@ -294,8 +301,7 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
           () => undefined,
           (error: unknown) => {
             // The schedule could not be carried out: the verdict is not the submission's fault.
-            harnessError = `the nemesis failed: ${error instanceof Error ? error.message : String(error)}`;
-            emit({ type: "harness.error", t: now(), message: harnessError });
+            failed(`the nemesis failed: ${error instanceof Error ? error.message : String(error)}`);
             local.abort();
           },
         );
@@ -319,8 +325,7 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
         await nemesisDone;
       }
     } catch (error) {
-      harnessError ??= error instanceof Error ? error.message : String(error);
-      emit({ type: "harness.error", t: now(), message: harnessError });
+      failed(error instanceof Error ? error.message : String(error));
     }
   })();
   const graceMs = request.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS;

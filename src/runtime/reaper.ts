@@ -18,6 +18,8 @@ const groupsFile = join(tmpdir(), `dslab-reaper-${process.pid}.pgids`);
 const tag = `${process.pid}-${randomBytes(6).toString("hex")}`;
 export const REAPER_ENV = "DSLAB_REAPER";
 let installed = false;
+/** The harness stops cleanly on SIGINT / SIGTERM itself (abortOnSignals). */
+let signalsHandedOver = false;
 /** Without a watchdog (sh missing) there is no one to read the file. */
 let watchdogRunning = false;
 
@@ -32,6 +34,15 @@ export function trackProcessGroup(pgid: number, label: string): void {
 export function reaperTag(): Record<string, string> {
   install();
   return { [REAPER_ENV]: tag };
+}
+
+/**
+ * The caller stops the run on SIGINT / SIGTERM, cleans up and exits (or kills the tracked
+ * groups itself if that takes too long): until then the groups stay, since the cleanup needs
+ * them (the final heal talks to the run's Toxiproxy).
+ */
+export function handOverSignals(): void {
+  signalsHandedOver = true;
 }
 
 /** The group is gone (or handed over): stop tracking it. */
@@ -93,6 +104,7 @@ function install(): void {
   process.on("uncaughtExceptionMonitor", killTrackedGroups);
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     const onSignal = () => {
+      if (signalsHandedOver && signal !== "SIGHUP") return;
       killTrackedGroups();
       // Alone on this signal, we must not swallow it: die by it as the default would.
       if (process.listenerCount(signal) === 1) {
