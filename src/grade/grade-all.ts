@@ -5,9 +5,10 @@
  * ever costs its own row.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdir, open, readdir, readFile, rm, stat } from "node:fs/promises";
+import { open, readdir, readFile, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isOutDir, prepareOutDir } from "../lab/out-dir.ts";
 import { killGroup, reaperTag, trackProcessGroup, untrackProcessGroup } from "../runtime/reaper.ts";
 import { writeFileAtomic } from "./atomic-file.ts";
 import { classCsv, type SubmissionRow } from "./class-csv.ts";
@@ -65,7 +66,7 @@ export async function listSubmissions(folder: string): Promise<string[]> {
 
 export async function gradeAll(options: GradeAllOptions): Promise<GradeAllOutcome> {
   const folder = resolve(options.folder);
-  const outDir = resolve(options.outDir);
+  const outDir = await prepareOutDir(options.outDir, [folder]);
   const names = namesInShard(await listSubmissions(folder), options.shard);
   const csvPath = join(outDir, "class.csv");
   const rows = new Map<string, SubmissionRow>();
@@ -78,7 +79,6 @@ export async function gradeAll(options: GradeAllOptions): Promise<GradeAllOutcom
         names.flatMap((name) => rows.get(name) ?? []),
       ),
     );
-  await mkdir(outDir, { recursive: true });
   await saveCsv();
   options.log(
     `grading ${names.length} submission${names.length === 1 ? "" : "s"}${options.shard ? ` (shard ${options.shard.index}/${options.shard.count})` : ""}, ${options.jobs} at a time, output ${outDir}`,
@@ -109,8 +109,9 @@ async function gradeOne(
   onGroup: (pgid: number) => void,
 ): Promise<SubmissionRow> {
   const started = performance.now();
-  await rm(outDir, { recursive: true, force: true });
-  await mkdir(outDir, { recursive: true });
+  // A regrade replaces this submission's earlier output, never a folder dslab did not make.
+  if (await isOutDir(outDir)) await rm(outDir, { recursive: true, force: true });
+  await prepareOutDir(outDir, [submission]);
   const log = await open(join(outDir, "grade.log"), "w");
   const { GITHUB_STEP_SUMMARY: _notForChildren, ...env } = process.env;
   let child: ChildProcess;

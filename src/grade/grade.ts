@@ -4,9 +4,10 @@
  * as scenarios finish. Anything that did not run is a failed test with 0 points and a reason.
  */
 import { open } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { CourseFileError, loadLabDefinition, type RepeatRule } from "../lab/definition.ts";
 import { ManifestError } from "../lab/manifest.ts";
+import { prepareOutDir } from "../lab/out-dir.ts";
 import { runTests, type TestSummary, UsageError } from "../lab/run-lab.ts";
 import type { ScenarioResult } from "../lab/run-scenario.ts";
 import { HARNESS_VERSION } from "../lab/version.ts";
@@ -64,7 +65,8 @@ export async function gradeSubmission(options: GradeOptions): Promise<GradeOutco
     timeScale: options.timeScale,
     ...(options.repeat ? { repeat: options.repeat } : {}),
   });
-  const outDir = resolve(options.outDir);
+  // Before the first report is written; a bad --out is the grader's usage error.
+  const outDir = await prepareOutDir(options.outDir, [options.submission]);
   const write = reportWriter(
     {
       results: join(outDir, "results.json"),

@@ -1,11 +1,14 @@
 import { spawnSync } from "node:child_process";
-import { cp, mkdir, rm, writeFile } from "node:fs/promises";
+import { cp, lstat, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { killGroup, reaperTag, trackProcessGroup, untrackProcessGroup } from "../runtime/reaper.ts";
 import type { Manifest } from "./manifest.ts";
+import { isOutDir } from "./out-dir.ts";
 
 export const BUILD_TIME_LIMIT_MS = 5 * 60_000;
+/** What the copy of the submission leaves out (by name): history, dependencies, dslab's output. */
+const LEFT_OUT_OF_COPY = /(^|\/)(\.git|dslab-out|node_modules)$/;
 const BUILD_LOG_LIMIT = 256 * 1024;
 
 export interface BuildResult {
@@ -33,12 +36,16 @@ export async function buildSubmission(
 ): Promise<BuildResult> {
   const dir = join(outDir, "build");
   const logPath = join(outDir, "build.log");
+  // An earlier copy is replaced only in a directory dslab made its own (prepareOutDir).
+  if (!(await isOutDir(outDir)) && (await lstat(dir).catch(() => undefined))) {
+    throw new Error(`${dir} exists and is not dslab's: the build will not replace it`);
+  }
   await rm(dir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   await cp(submissionDir, dir, {
     recursive: true,
     dereference: true,
-    filter: (source) => !/(^|\/)(\.git|dslab-out|node_modules)$/.test(source),
+    filter: (source) => !leftOutOfCopy(source),
   });
   if (!manifest.build) {
     await writeFile(logPath, "(no build command in dslab.json)\n");
@@ -97,6 +104,11 @@ export async function buildSubmission(
     return { ok: false, ...built, reason: `${command} ${how}; see ${logPath}` };
   }
   return { ok: true, ...built };
+}
+
+/** True for a path (or a name) the copy of the submission leaves out. */
+export function leftOutOfCopy(path: string): boolean {
+  return LEFT_OUT_OF_COPY.test(path);
 }
 
 let isolationAvailable: boolean | undefined;

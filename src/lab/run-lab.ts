@@ -3,7 +3,7 @@
  * summary.json (updated after every scenario, so an interrupted run leaves valid partial
  * results) and report as it goes.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import type { RuntimeKind } from "../runtime/infrastructure.ts";
 import type { ScheduledFault } from "../trace/events.ts";
@@ -16,6 +16,7 @@ import {
 } from "./definition.ts";
 import type { Manifest } from "./manifest.ts";
 import { loadManifest } from "./manifest.ts";
+import { prepareOutDir } from "./out-dir.ts";
 import { labDriver } from "./registry.ts";
 import { type LabDriver, runScenario, type ScenarioResult } from "./run-scenario.ts";
 import { HARNESS_VERSION } from "./version.ts";
@@ -96,8 +97,7 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
     options.submission,
     options.course,
   );
-  const outDir = resolve(options.outDir);
-  await mkdir(outDir, { recursive: true });
+  const outDir = await prepareOutDir(options.outDir, [submission]);
   const planned = options.runs
     ? options.runs.map(({ scenario, seed }) => {
         const [found] = selectScenarios(definition, [scenario]);

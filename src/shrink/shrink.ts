@@ -3,10 +3,11 @@
  * a small one that still breaks a property the original run broke, then writes that schedule
  * and prints the command that replays it. A student debugs the small story, not the big one.
  */
-import { mkdir, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { buildSubmission } from "../lab/build.ts";
 import { selectScenarios } from "../lab/definition.ts";
+import { prepareOutDir } from "../lab/out-dir.ts";
 import { loadSubmission, quoteArg, UsageError } from "../lab/run-lab.ts";
 import { runCheckers, runScenario, type ScenarioResult } from "../lab/run-scenario.ts";
 import { describeFault } from "../net/describe-fault.ts";
@@ -50,8 +51,7 @@ export async function shrinkTrace(options: ShrinkOptions): Promise<ShrinkOutcome
   }
   const [scenario] = selectScenarios(loaded.definition, [header.scenario]);
   if (!scenario) throw new UsageError(`lab ${header.lab} has no scenario ${header.scenario}`);
-  const outDir = resolve(options.outDir);
-  await mkdir(outDir, { recursive: true });
+  const outDir = await prepareOutDir(options.outDir, [loaded.submission]);
   options.log(`building ${header.submission.path} once for every attempt`);
   const build = await buildSubmission(loaded.submission, loaded.manifest, outDir);
   if (!build.ok) throw new UsageError(`the submission no longer builds: ${build.reason}`);
