@@ -16,14 +16,17 @@ mkdir -p "$tools/bin"
 say() { printf 'dslab setup: %s\n' "$*" >&2; }
 
 need_debs=()
-want_deb() { dpkg -s "$1" >/dev/null 2>&1 || need_debs+=("$1"); }
-command -v make >/dev/null || want_deb make
-command -v g++ >/dev/null || want_deb g++
-command -v pkg-config >/dev/null || want_deb pkg-config
-command -v rpcgen >/dev/null || want_deb rpcsvc-proto
+# A tool is there when an executable of its name is (dpkg may list a package whose binary is
+# gone, and command -v also prints files that cannot run).
+have() { local path; path=$(command -v "$1") && [ -x "$path" ]; }
+want_deb() { need_debs+=("$1"); }
+have make || want_deb make
+have g++ || want_deb g++
+have pkg-config || want_deb pkg-config
+have rpcgen || want_deb rpcsvc-proto
 [ -f /usr/include/tirpc/rpc/rpc.h ] || want_deb libtirpc-dev
-command -v python3 >/dev/null || want_deb python3
-command -v go >/dev/null || [ -x "$tools/bin/toxiproxy-server" ] || want_deb golang-go
+have python3 || want_deb python3
+have go || [ -x "$tools/bin/toxiproxy-server" ] || want_deb golang-go
 with_test_deps=false; with_docker=false
 for arg in "$@"; do
   case "$arg" in
@@ -38,9 +41,9 @@ if $with_test_deps; then
 fi
 if $with_docker; then
   # The engine, not the client: the machine may ship /usr/local/bin/docker alone.
-  { command -v dockerd >/dev/null && command -v docker >/dev/null; } || want_deb docker.io
-  command -v debootstrap >/dev/null || want_deb debootstrap
-  command -v iptables >/dev/null || want_deb iptables
+  { have dockerd && have docker; } || want_deb docker.io
+  have debootstrap || want_deb debootstrap
+  have iptables || want_deb iptables
 fi
 if [ ${#need_debs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
