@@ -15,6 +15,7 @@ import type { GradescopeResults } from "../src/grade/gradescope.ts";
 import { namesInShard } from "../src/grade/shard.ts";
 import { liveProcessesInGroup } from "../src/runtime/process-group.ts";
 import { processesLeftUnder } from "./support/processes.ts";
+import { taggedLeftAfter } from "./support/reaper-tagged.ts";
 import { readValidResults } from "./support/results-file.ts";
 import { useTempDirs } from "./support/temp-dirs.ts";
 import { findAll, parseXml } from "./support/tiny-xml.ts";
@@ -139,8 +140,10 @@ describe("dslab grade", () => {
       child.kill("SIGKILL");
       await exited;
     }
-    // The reaper's watchdog must take the nodes (they run in out/build) with the dead grader.
+    // The reaper's watchdog must take the nodes (they run in out/build) with the dead grader,
+    // and every other process it started (all carry its reaper tag).
     expect(await processesLeftUnder(out, 5_000)).toEqual([]);
+    expect(await taggedLeftAfter(child.pid as number, 5_000)).toEqual([]);
     const results = await readValidResults(resultsPath);
     expect(results.tests[0]).toMatchObject({ status: "passed", score: 10 });
     const last = results.tests.at(-1);
