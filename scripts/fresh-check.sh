@@ -13,19 +13,22 @@
 #   scripts/fresh-check.sh --reset    (root) first purges the Debian packages setup installs
 #                                     and stops dockerd, so step 3 installs them for real.
 #   scripts/fresh-check.sh --full     step 3 runs the clone's .ci/run (the whole suite) too.
+#   scripts/fresh-check.sh --static   step 1 only (scripts/test.sh runs it, so CI catches code
+#                                     that starts running a program nobody installs).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-reset=false; full=false
+reset=false; full=false; static=false
 for arg in "$@"; do
   case "$arg" in
     --reset) reset=true ;;
     --full) full=true ;;
-    *) echo "fresh-check: unknown option $arg (use --reset, --full)" >&2; exit 2 ;;
+    --static) static=true ;;
+    *) echo "fresh-check: unknown option $arg (use --reset, --full, --static)" >&2; exit 2 ;;
   esac
 done
 say() { printf '\n== fresh-check: %s\n' "$*"; }
 fail() { printf 'fresh-check FAILED: %s\n' "$*" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || fail "run it as root (setup installs Debian packages; step 2 needs a mount namespace)"
+$static || [ "$(id -u)" = 0 ] || fail "run it as root (setup installs Debian packages; step 2 needs a mount namespace)"
 
 # Every program the project runs, and how a new machine of this kind (polyglot) gets it:
 #   base          on the machine when it is new (README's prerequisites)
@@ -62,6 +65,7 @@ for tool in "${!HOW[@]}"; do
   esac
 done
 echo "ok: ${#used[@]} programs found in the code (${used[*]}), each accounted for"
+$static && exit 0
 
 clone=$(mktemp -d /tmp/dslab-fresh.XXXXXX)
 cleanup() { rm -rf "$clone"; }
