@@ -218,6 +218,10 @@ async function main(): Promise<void> {
     ) {
       console.error(`dslab: ${error.message}`);
       code = EXIT.usage;
+    } else if (error instanceof Error && error.name === "DockerUnavailableError") {
+      // Docker's own trouble, with its fix (the class stays out of this module's imports).
+      console.error(`dslab: ${error.message}`);
+      code = EXIT.harness;
     } else {
       console.error(
         `dslab: internal error: ${error instanceof Error ? error.stack : String(error)}`,

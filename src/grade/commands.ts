@@ -340,6 +340,10 @@ async function gradeAllCommand(
   console.log(
     `dslab ${HARNESS_VERSION} grade-all: lab ${lab}, folder ${folder}, seed ${seed}, runtime ${runtime}`,
   );
+  // Once here, not in each of the graders started side by side.
+  if (runtime === "docker") {
+    await (await import("../runtime/docker-engine.ts")).ensureDockerReady(console.log);
+  }
   const outcome = await gradeAll({
     lab,
     folder,

@@ -98,6 +98,9 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
     options.course,
   );
   const outDir = await prepareOutDir(options.outDir, [submission]);
+  if (options.runtime === "docker") {
+    await (await import("../runtime/docker-engine.ts")).ensureDockerReady(options.log);
+  }
   const planned = options.runs
     ? options.runs.map(({ scenario, seed }) => {
         const [found] = selectScenarios(definition, [scenario]);

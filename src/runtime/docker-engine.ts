@@ -5,6 +5,7 @@
  * disabled and dslab cleans up itself.
  */
 import type Dockerode from "dockerode";
+import { execa } from "execa";
 import { getContainerRuntimeClient } from "testcontainers";
 import { settlesWithin } from "./settles-within.ts";
 
@@ -19,7 +20,9 @@ export const PID_LABEL = "dslab.pid";
 export const DOCKER_FIX = "start dockerd / run scripts/setup.sh --with-docker";
 const PING_TIMEOUT_MS = 5_000;
 
-export class DockerUnavailableError extends Error {}
+export class DockerUnavailableError extends Error {
+  override name = "DockerUnavailableError";
+}
 
 let client: Promise<Dockerode> | undefined;
 
@@ -72,6 +75,45 @@ export async function requireImages(docker: Dockerode, images: string[]): Promis
   if (missing.length > 0) {
     throw new DockerUnavailableError(
       `missing Docker image${missing.length > 1 ? "s" : ""} ${missing.join(", ")}: run bin/dslab images (or scripts/setup.sh --with-docker)`,
+    );
+  }
+}
+
+/** The engine answers and both images are present. */
+function dockerIsReady(): Promise<boolean> {
+  return dockerClient()
+    .then((docker) => requireImages(docker, [TOXIPROXY_IMAGE, RUNTIME_IMAGE]))
+    .then(
+      () => true,
+      () => false,
+    );
+}
+
+/** Installing docker.io, starting dockerd and building both images, at most. */
+const SETUP_LIMIT_MS = 15 * 60_000;
+
+/**
+ * What `--runtime docker` needs, brought up when missing: bin/dslab names its setup script in
+ * DSLAB_SETUP, run here (once the command's arguments have been checked, so a usage error never
+ * waits for an install). Without it, the run reports what is missing with the fix.
+ */
+export async function ensureDockerReady(
+  log: (line: string) => void,
+  isReady: () => Promise<boolean> = dockerIsReady,
+): Promise<void> {
+  const setup = process.env.DSLAB_SETUP;
+  if (!setup || (await isReady())) return;
+  log(`setting up Docker: ${setup} --with-docker (the engine, then the images, built locally)`);
+  const result = await execa(setup, ["--with-docker"], {
+    stdin: "ignore",
+    stdout: "ignore",
+    stderr: "inherit",
+    timeout: SETUP_LIMIT_MS,
+    reject: false,
+  });
+  if (result.exitCode !== 0) {
+    throw new DockerUnavailableError(
+      `${setup} --with-docker ${result.timedOut ? `took over ${SETUP_LIMIT_MS / 60_000} minutes` : `failed (exit ${result.exitCode})`}: ${DOCKER_FIX}`,
     );
   }
 }
