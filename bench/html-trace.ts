@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launchChromium } from "../src/report/html/headless-chromium.ts";
 import { writeTraceHtml } from "../src/report/html/index.ts";
-import { get, result, set, success, TraceBuilder } from "../test/support/trace-builder.ts";
+import { largeTrace, traceText } from "./large-trace.ts";
 
 const target = Number(process.argv[2] ?? 100_000);
 if (!Number.isInteger(target) || target < 100) {
@@ -17,38 +17,13 @@ if (!Number.isInteger(target) || target < 100) {
   process.exit(2);
 }
 
-const CLIENTS = 8;
-const builder = new TraceBuilder();
-builder.ready(0);
-let events = 1;
-let t = 1;
-for (let i = 0; events < target; i++) {
-  const client = `c${i % CLIENTS}`;
-  const call = i % 3 === 0 ? set(`/k${i % 97}`, `v${i}`) : get(`/k${i % 97}`);
-  const t1 = t + 0.4 + (i % 7) * 0.1;
-  const op = builder.invoke(t, client, call).send(t).ok(t1);
-  builder.add({ type: "op.ok", t: t1, op: op.id, outcome: success(result(call)) });
-  events += 4;
-  if (i % 4 === 0) {
-    builder.add({ type: "node.log", t: t + 0.2, node: "n1", stream: "stderr", line: `op ${i}` });
-    events++;
-  }
-  if (i % 2000 === 1000) {
-    builder.fault(t, t + 150, i, { kind: "blackhole", link: "n1", direction: "downstream" });
-    builder.kill(t + 200).ready(t + 260, 2 + i);
-    events += 4;
-  }
-  if (i % CLIENTS === CLIENTS - 1) t += 0.5;
-}
-const trace = builder.end(t + 10).trace();
+const trace = largeTrace(target);
+const endMs = trace.events.at(-1)?.t ?? 0;
 
 const dir = await mkdtemp(join(tmpdir(), "dslab-bench-html-"));
 try {
   const jsonl = join(dir, "trace.jsonl");
-  await writeFile(
-    jsonl,
-    `${[trace.header, ...trace.events].map((e) => JSON.stringify(e)).join("\n")}\n`,
-  );
+  await writeFile(jsonl, traceText(trace));
   const html = join(dir, "trace.html");
   const started = performance.now();
   await writeTraceHtml(trace, [], html);
@@ -72,7 +47,7 @@ try {
       const api = window.dslabViewer;
       const before = api.frames;
       const start = performance.now();
-      api.setView(0, ${t / 4});
+      api.setView(0, ${endMs / 4});
       const wait = () => api.frames > before ? resolve(performance.now() - start) : requestAnimationFrame(wait);
       requestAnimationFrame(wait);
     })`);

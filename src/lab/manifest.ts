@@ -5,6 +5,7 @@
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { Ajv2020, type DefinedError, type ValidateFunction } from "ajv/dist/2020.js";
+import { describeValue, valueAt } from "../report/describe-value.ts";
 
 export const MANIFEST_FILE = "dslab.json";
 const SCHEMA_URL = new URL("../../labs/manifest.schema.json", import.meta.url);
@@ -196,28 +197,6 @@ function describeValueError(error: DefinedError, data: unknown): string {
   const expected = FIELD_EXPECTATIONS[field];
   if (expected !== undefined) return `"${field}" must be ${expected}, but it is ${actual}.`;
   return `"${field}" ${error.message ?? "is invalid"}.`;
-}
-
-function valueAt(data: unknown, segments: string[]): unknown {
-  let value = data;
-  for (const segment of segments) {
-    if (value === null || typeof value !== "object") return undefined;
-    value = (value as Record<string, unknown>)[segment];
-  }
-  return value;
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return value.length === 0 ? "an empty array" : "an array";
-  if (typeof value === "string") {
-    if (value === "") return "an empty string";
-    const shown = value.length > 40 ? `${value.slice(0, 40)}...` : value;
-    return `the string ${JSON.stringify(shown)}`;
-  }
-  if (typeof value === "number") return `the number ${value}`;
-  if (typeof value === "boolean") return `${value}`;
-  return "an object";
 }
 
 function errorCode(err: unknown): string | undefined {

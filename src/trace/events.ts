@@ -336,3 +336,39 @@ export interface Trace {
   header: TraceHeader;
   events: TraceEvent[];
 }
+
+/**
+ * Every event type this version defines (the compiler keeps the list whole). Readers skip
+ * other types: a newer dslab may add some without changing the version.
+ */
+export const EVENT_TYPES: ReadonlySet<string> = new Set(
+  Object.keys({
+    "node.start": true,
+    "node.ready": true,
+    "node.failed": true,
+    "node.kill": true,
+    "node.exit": true,
+    "node.pause": true,
+    "node.resume": true,
+    "node.log": true,
+    "node.log.dropped": true,
+    "node.event": true,
+    "node.memory": true,
+    "nemesis.start": true,
+    "nemesis.stop": true,
+    "nemesis.skip": true,
+    "nemesis.heal": true,
+    "op.invoke": true,
+    "op.ok": true,
+    "op.fail": true,
+    "op.info": true,
+    "conn.open": true,
+    "conn.close": true,
+    "rpc.send": true,
+    "rpc.reply": true,
+    probe: true,
+    "net.repair": true,
+    "harness.error": true,
+    end: true,
+  } satisfies Record<TraceEvent["type"], true>),
+);

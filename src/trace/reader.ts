@@ -1,50 +1,65 @@
 import { readFile } from "node:fs/promises";
 import {
+  EVENT_TYPES,
   TRACE_FORMAT,
   TRACE_VERSION,
   type Trace,
   type TraceEvent,
   type TraceHeader,
 } from "./events.ts";
+import { eventProblem, headerProblem } from "./schema.ts";
 
 export class TraceReadError extends Error {}
 
 /**
- * Parses a trace file. A last line cut off mid-write (an interrupted run) is ignored; any
- * other bad line is an error naming the line. A newer format version is refused, not guessed.
+ * Parses a trace file, every line checked against docs/trace.schema.json. A last line cut off
+ * mid-write (an interrupted run) is ignored, and so are events of a type this version does
+ * not define (a newer dslab's); any other bad line is an error naming the file, the line and
+ * what is wrong. A newer format version is refused, not guessed.
  */
 export function parseTrace(text: string, source = "trace"): Trace {
   const lines = text.split("\n");
   if (lines.at(-1) === "") lines.pop();
   if (lines.length === 0) throw new TraceReadError(`${source} is empty: not a dslab trace`);
-  let header: Partial<TraceHeader> | null;
+  const header = parseHeader(lines[0] ?? "", source);
+  const events: TraceEvent[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    let event: unknown;
+    try {
+      event = JSON.parse(lines[i] ?? "");
+    } catch (error) {
+      const isLast = i === lines.length - 1;
+      if (isLast && !text.endsWith("\n")) break; // cut off by an interruption
+      throw new TraceReadError(`${source}:${i + 1}: not valid JSON (${String(error)})`);
+    }
+    const problem = eventProblem(event);
+    if (problem) throw new TraceReadError(`${source}:${i + 1}: ${problem}`);
+    if (EVENT_TYPES.has((event as TraceEvent).type)) events.push(event as TraceEvent);
+  }
+  return { header, events };
+}
+
+function parseHeader(line: string, source: string): TraceHeader {
+  let header: unknown;
   try {
-    header = JSON.parse(lines[0] ?? "") as Partial<TraceHeader> | null;
+    header = JSON.parse(line);
   } catch {
     throw new TraceReadError(`${source} is not a dslab trace: its line 1 is not JSON`);
   }
-  if (header?.type !== "header" || header.format !== TRACE_FORMAT) {
+  const { type, format, version } = (header ?? {}) as Partial<TraceHeader>;
+  if (type !== "header" || format !== TRACE_FORMAT) {
     throw new TraceReadError(
       `${source}: line 1 is not a dslab trace header (expected "format":"${TRACE_FORMAT}")`,
     );
   }
-  if (header.version !== TRACE_VERSION) {
+  if (version !== TRACE_VERSION) {
     throw new TraceReadError(
-      `${source}: trace format version ${String(header.version)} is not supported by this dslab (it reads version ${TRACE_VERSION}); use the dslab version that wrote it`,
+      `${source}: trace format version ${String(version)} is not supported by this dslab (it reads version ${TRACE_VERSION}); use the dslab version that wrote it`,
     );
   }
-  const events: TraceEvent[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const raw = lines[i] ?? "";
-    const isLast = i === lines.length - 1;
-    try {
-      events.push(JSON.parse(raw) as TraceEvent);
-    } catch (error) {
-      if (isLast && !text.endsWith("\n")) break; // cut off by an interruption
-      throw new TraceReadError(`${source}: line ${i + 1} is not valid JSON (${String(error)})`);
-    }
-  }
-  return { header: header as TraceHeader, events };
+  const problem = headerProblem(header);
+  if (problem) throw new TraceReadError(`${source}:1: ${problem}`);
+  return header as TraceHeader;
 }
 
 export async function readTrace(path: string): Promise<Trace> {
