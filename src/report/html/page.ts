@@ -35,6 +35,7 @@ function loadAssets(): Promise<{ script: string; style: string }> {
   return assets;
 }
 
+/** Every value from a trace goes through this, numbers too: a hostile trace may hold anything. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -102,7 +103,7 @@ export async function renderTraceHtml(model: ViewModel): Promise<string> {
   const chips = model.checks
     .map(
       (c, i) =>
-        `<a class="chip ${c.verdict}" href="#check-${i}" data-check-chip="${i}">${escapeHtml(c.property)}: ${c.verdict}</a>`,
+        `<a class="chip ${c.verdict}" href="#check-${i}" data-check-chip="${i}">${escapeHtml(c.property)}: ${escapeHtml(c.verdict)}</a>`,
     )
     .join("");
   const checks =
@@ -120,7 +121,7 @@ export async function renderTraceHtml(model: ViewModel): Promise<string> {
 <body>
 <header id="top">
 <h1>dslab trace: ${escapeHtml(title)} <span class="badge ${verdict}">${escapeHtml(verdict)}</span></h1>
-<p class="meta">started ${escapeHtml(meta.startedAt)} · ${escapeHtml(formatMs(meta.endMs))} · ${meta.eventCount} events · end: ${escapeHtml(meta.endStatus)} · time scale ${meta.timeScale} · submission ${escapeHtml(meta.submission)} · dslab ${escapeHtml(meta.harnessVersion)}</p>
+<p class="meta">started ${escapeHtml(meta.startedAt)} · ${escapeHtml(formatMs(meta.endMs))} · ${escapeHtml(String(meta.eventCount))} events · end: ${escapeHtml(meta.endStatus)} · time scale ${escapeHtml(String(meta.timeScale))} · submission ${escapeHtml(meta.submission)} · dslab ${escapeHtml(meta.harnessVersion)}</p>
 <div class="verdicts">${chips}</div>
 <div class="reproduce"><span>reproduce:</span> <code id="reproduce">${escapeHtml(meta.reproduce)}</code> <button type="button" id="copy-reproduce">copy</button></div>
 </header>
