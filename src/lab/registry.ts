@@ -6,7 +6,8 @@ import type { LabDriver } from "./run-scenario.ts";
 const DRIVERS: Record<string, LabDriver> = { rpc: rpcDriver, consensus: consensusDriver };
 
 export function labDriver(lab: string): LabDriver {
-  const driver = DRIVERS[lab];
+  // Own keys only: a name from a file ("__proto__", "constructor") must not find a prototype's.
+  const driver = Object.hasOwn(DRIVERS, lab) ? DRIVERS[lab] : undefined;
   if (!driver) {
     throw new Error(`unknown lab "${lab}"; dslab has: ${Object.keys(DRIVERS).join(", ")}`);
   }

@@ -84,9 +84,9 @@ export type ReplyOutcome =
 
 /** Lab 1's calls and results among any lab's (lab 2's procedure names all start CONS_). */
 export function isKvCall(call: LabCall): call is KvCall {
-  return call.proc in KV_PROCS;
+  return Object.hasOwn(KV_PROCS, call.proc);
 }
 
 export function isKvResult(result: LabResult): result is KvResult {
-  return result.proc in KV_PROCS;
+  return Object.hasOwn(KV_PROCS, result.proc);
 }
