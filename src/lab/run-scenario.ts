@@ -259,8 +259,9 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
   };
   const wallLimitMs = request.wallLimitMs ?? runWallLimitMs(definition, scenario, timeScale);
   const wallTimer = setTimeout(() => {
-    harnessError ??= `the run passed its wall-clock limit of ${Math.round(wallLimitMs / 1000)} s and was stopped (dslab should have ended it long before: please report it)`;
-    emit({ type: "harness.error", t: now(), message: harnessError });
+    failed(
+      `the run passed its wall-clock limit of ${Math.round(wallLimitMs / 1000)} s and was stopped (dslab should have ended it long before: please report it)`,
+    );
     local.abort();
   }, wallLimitMs);
   // The run's body: it ends when it ends, but once the run is aborted (the wall-clock limit,
@@ -332,10 +333,8 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
   const bodyEnded = await settlesOnceAborted(body, local.signal, graceMs);
   clearTimeout(wallTimer);
   signal.removeEventListener("abort", onAbort);
-  // An interruption explains itself; anything else left behind is the harness's trouble.
-  if (!bodyEnded && !signal.aborted) {
-    harnessError ??= `the run did not stop within ${graceMs / 1000} s of being aborted, and was left behind`;
-    emit({ type: "harness.error", t: now(), message: harnessError });
+  if (!bodyEnded) {
+    failed(`the run did not stop within ${graceMs / 1000} s of being aborted, and was left behind`);
   }
   const stopped = infrastructure;
   const stopEnded =
@@ -344,9 +343,10 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
       stopped.stop().catch(() => undefined),
       STOP_LIMIT_MS,
     ));
-  if (!stopEnded && !signal.aborted) {
-    harnessError ??= `stopping the run's nodes and proxies took over ${STOP_LIMIT_MS / 1000} s; the run was ended without waiting (dslab clean removes what is left of a docker run)`;
-    emit({ type: "harness.error", t: now(), message: harnessError });
+  if (!stopEnded) {
+    failed(
+      `stopping the run's nodes and proxies took over ${STOP_LIMIT_MS / 1000} s; the run was ended without waiting (dslab clean removes what is left of a docker run)`,
+    );
   }
   // A body left behind may still start what it was waiting for: stop that too, when it does.
   if (!bodyEnded) {
