@@ -55,6 +55,8 @@ export interface DockerRuntimeOptions extends BaseRuntimeOptions {
 const KILL_TIMEOUT_MS = 10_000;
 /** A network holder runs `sleep` and nothing else. */
 const HOLDER_MEMORY_MIB = 16;
+/** A holder container start that failed is tried once more, from a new container. */
+const HOLDER_START_ATTEMPTS = 2;
 const READY_POLL_MS = 100;
 
 /** A node's container, created once and started again for every incarnation. */
@@ -81,14 +83,37 @@ export class DockerRuntime extends BaseNodeRuntime<ContainerHandle> {
     await mkdir(spec.dataDir, { recursive: true });
     // The sandbox user must be able to write its data dir (bind-mounted from the host).
     await chown(spec.dataDir, SANDBOX_USER.uid, SANDBOX_USER.gid).catch(() => undefined);
-    const holder = await this.#options.docker.createContainer(this.#holderConfig(spec));
-    await holder.start();
+    const holder = await this.#startHolder(spec);
     const info = await holder.inspect();
     const ip = info.NetworkSettings.Networks[this.#options.network]?.IPAddress ?? "";
     const container = await this.#options.docker.createContainer(
       this.#containerConfig(spec, holder.id),
     );
     return { container, holder, ip };
+  }
+
+  /**
+   * The holder is dslab's own container, so a failed start is the engine's trouble, never the
+   * submission's: dockerd 20.10 sometimes refuses a start while other containers are being
+   * removed ("cannot start an already running container"). One fresh try, then the error
+   * says whose container it was.
+   */
+  async #startHolder(spec: NodeSpec): Promise<Dockerode.Container> {
+    const { docker } = this.#options;
+    for (let attempt = 1; ; attempt++) {
+      const holder = await docker.createContainer(this.#holderConfig(spec));
+      try {
+        await holder.start();
+        return holder;
+      } catch (error) {
+        await holder.remove({ force: true }).catch(() => undefined);
+        if (attempt === HOLDER_START_ATTEMPTS) {
+          throw new Error(
+            `the Docker engine would not start ${spec.id}'s network holder container (${HOLDER_START_ATTEMPTS} tries): ${(error as Error).message}`,
+          );
+        }
+      }
+    }
   }
 
   /**
