@@ -6,31 +6,43 @@ import {
   waitAfterHealMs,
 } from "../src/lab/run-estimate.ts";
 import { loadSubmission } from "../src/lab/run-lab.ts";
-import { runScenario } from "../src/lab/run-scenario.ts";
+import {
+  runScenario,
+  type ScenarioResult,
+  type ScenarioRunRequest,
+} from "../src/lab/run-scenario.ts";
 import { readTrace } from "../src/trace/reader.ts";
 import { useTempDirs } from "./support/temp-dirs.ts";
 
 const tempDir = useTempDirs();
 
+/** Lab 1's clean scenario on the Python reference, with a limit of `wallLimitMs`. */
+async function runCleanWithLimit(
+  wallLimitMs: number,
+  changes: Partial<ScenarioRunRequest> = {},
+): Promise<ScenarioResult> {
+  const loaded = await loadSubmission("rpc", "fixtures/rpc/python-reference");
+  const scenario = loaded.definition.scenarios.find((s) => s.name === "clean");
+  if (!scenario) throw new Error("lab 1 has no clean scenario");
+  return runScenario({
+    ...loaded,
+    scenario,
+    seed: 1,
+    timeScale: 1,
+    submissionPath: loaded.submission,
+    buildDir: loaded.submission,
+    runDir: await tempDir("dslab-wall-"),
+    reproduce: "bin/dslab test rpc fixtures/rpc/python-reference --scenario clean --seed 1",
+    signal: new AbortController().signal,
+    wallLimitMs,
+    ...changes,
+  });
+}
+
 describe("the run's wall-clock limit", () => {
   it("stops a run that passes it and says so in the result and the trace", async () => {
-    const loaded = await loadSubmission("rpc", "fixtures/rpc/python-reference");
-    const scenario = loaded.definition.scenarios.find((s) => s.name === "clean");
-    if (!scenario) throw new Error("lab 1 has no clean scenario");
-    const dir = await tempDir("dslab-wall-");
     const started = Date.now();
-    const result = await runScenario({
-      ...loaded,
-      scenario,
-      seed: 1,
-      timeScale: 1,
-      submissionPath: loaded.submission,
-      buildDir: loaded.submission,
-      runDir: dir,
-      reproduce: "bin/dslab test rpc fixtures/rpc/python-reference --scenario clean --seed 1",
-      signal: new AbortController().signal,
-      wallLimitMs: 1_500,
-    });
+    const result = await runCleanWithLimit(1_500);
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(result.verdict).toBe("error");
     expect(result.harnessError).toMatch(/passed its wall-clock limit of 2 s and was stopped/);
@@ -39,27 +51,11 @@ describe("the run's wall-clock limit", () => {
   });
 
   it("ends a run whose workload hangs and ignores the abort, by the limit plus a grace", async () => {
-    const loaded = await loadSubmission("rpc", "fixtures/rpc/python-reference");
-    const scenario = loaded.definition.scenarios.find((s) => s.name === "clean");
-    if (!scenario) throw new Error("lab 1 has no clean scenario");
-    const dir = await tempDir("dslab-wall-hang-");
+    const { driver } = await loadSubmission("rpc", "fixtures/rpc/python-reference");
     // A stand-in for anything the run may wait on for ever (a wedged engine, a starved host).
-    const hangs = { ...loaded.driver, run: () => new Promise<void>(() => {}) };
+    const hangs = { ...driver, run: () => new Promise<void>(() => {}) };
     const started = Date.now();
-    const result = await runScenario({
-      ...loaded,
-      driver: hangs,
-      scenario,
-      seed: 1,
-      timeScale: 1,
-      submissionPath: loaded.submission,
-      buildDir: loaded.submission,
-      runDir: dir,
-      reproduce: "bin/dslab test rpc fixtures/rpc/python-reference --scenario clean --seed 1",
-      signal: new AbortController().signal,
-      wallLimitMs: 3_000,
-      abortGraceMs: 1_000,
-    });
+    const result = await runCleanWithLimit(3_000, { driver: hangs, abortGraceMs: 1_000 });
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(result.verdict).toBe("error");
     expect(result.points).toBe(0);
