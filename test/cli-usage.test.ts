@@ -90,6 +90,8 @@ describe("command-line usage errors", () => {
     expect(result.stderr).toMatch(message);
     // A usage error is one line, never a stack trace, and nothing was built or run.
     expect(result.stderr).not.toMatch(/\n\s+at /);
+    // The message, a suggestion maybe, a hint: the whole help after them would bury them.
+    expect(result.stderr.trim().split("\n").length, result.stderr).toBeLessThanOrEqual(3);
     expect(result.stdout).not.toMatch(/building|running/);
   });
 

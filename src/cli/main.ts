@@ -121,7 +121,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
       "Grades distributed-systems labs: real processes behind Toxiproxy, seeded faults, one trace, property checkers.",
     )
     .version(HARNESS_VERSION)
-    .showHelpAfterError();
+    // One line says what was wrong; the whole help after it would bury that line.
+    .showHelpAfterError("(dslab help <command> shows the usage)");
   program
     .command("test")
     .description("build a submission and run a lab's scenarios against it")
