@@ -104,6 +104,22 @@ describe("an interrupted dslab test", () => {
     },
   );
 
+  it("a second SIGINT quits at once, and the summary still says interrupted", {
+    timeout: 120_000,
+  }, async () => {
+    const harness = await startMidScenario();
+    harness.child.kill("SIGINT");
+    await sleep(50);
+    harness.child.kill("SIGINT");
+    expect(await exitWithin(harness, EXIT_WITHIN_MS), harness.output()).toBe(130);
+    const summary = JSON.parse(
+      await readFile(join(harness.outDir, "summary.json"), "utf8"),
+    ) as TestSummary;
+    expect(summary.status).toBe("interrupted");
+    expect(summary.notRun).toEqual([{ scenario: SCENARIO, seed: 1 }]);
+    expect(await taggedLeftAfter(harness.pid, 5_000)).toEqual([]);
+  });
+
   it("SIGKILL: the watchdog takes every process of the run", { timeout: 120_000 }, async () => {
     const harness = await startMidScenario();
     harness.child.kill("SIGKILL");

@@ -3,6 +3,7 @@
  * summary.json (updated after every scenario, so an interrupted run leaves valid partial
  * results) and report as it goes.
  */
+import { writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import type { RuntimeKind } from "../runtime/infrastructure.ts";
@@ -120,88 +121,100 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
     score: 0,
     maxScore: planned.reduce((sum, { scenario }) => sum + scenario.points, 0),
   };
-  const save = () =>
-    writeFile(join(outDir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  const summaryPath = join(outDir, "summary.json");
+  const summaryText = () => `${JSON.stringify(summary, null, 2)}\n`;
+  const save = () => writeFile(summaryPath, summaryText());
   await save();
-
-  options.log(`building ${options.submission} (${manifest.build ?? "no build command"})`);
-  const build =
-    options.runtime === "docker"
-      ? await (await import("../runtime/docker-build.ts")).buildSubmissionInContainer(
-          submission,
-          manifest,
-          outDir,
-          BUILD_TIME_LIMIT_MS,
-          options.signal,
-        )
-      : await buildSubmission(submission, manifest, outDir, BUILD_TIME_LIMIT_MS, options.signal);
-  if (options.signal.aborted) {
-    // Ctrl-C during the build: an interruption, not the submission's build failure.
+  // A forced quit (a second Ctrl-C, the cleanup's grace run out) exits mid-run, past every
+  // await below: the summary still says the run was interrupted, never "running".
+  const onExit = () => {
+    if (summary.status !== "running") return;
     summary.status = "interrupted";
-    await save();
-    options.log("interrupted during the build");
-    return summary;
-  }
-  summary.build = {
-    ok: build.ok,
-    durationMs: build.durationMs,
-    log: build.logPath,
-    ...(build.reason ? { reason: build.reason } : {}),
+    writeFileSync(summaryPath, summaryText());
   };
-  if (!build.ok) {
-    summary.status = "build-failed";
-    await save();
-    options.log(
-      `build FAILED: ${build.reason}\n${build.logTail.split("\n").slice(-20).join("\n")}`,
-    );
-    return summary;
-  }
-  options.log(`build ok (${(build.durationMs / 1000).toFixed(1)} s)`);
+  process.once("exit", onExit);
+  try {
+    options.log(`building ${options.submission} (${manifest.build ?? "no build command"})`);
+    const build =
+      options.runtime === "docker"
+        ? await (await import("../runtime/docker-build.ts")).buildSubmissionInContainer(
+            submission,
+            manifest,
+            outDir,
+            BUILD_TIME_LIMIT_MS,
+            options.signal,
+          )
+        : await buildSubmission(submission, manifest, outDir, BUILD_TIME_LIMIT_MS, options.signal);
+    if (options.signal.aborted) {
+      // Ctrl-C during the build: an interruption, not the submission's build failure.
+      summary.status = "interrupted";
+      await save();
+      options.log("interrupted during the build");
+      return summary;
+    }
+    summary.build = {
+      ok: build.ok,
+      durationMs: build.durationMs,
+      log: build.logPath,
+      ...(build.reason ? { reason: build.reason } : {}),
+    };
+    if (!build.ok) {
+      summary.status = "build-failed";
+      await save();
+      options.log(
+        `build FAILED: ${build.reason}\n${build.logTail.split("\n").slice(-20).join("\n")}`,
+      );
+      return summary;
+    }
+    options.log(`build ok (${(build.durationMs / 1000).toFixed(1)} s)`);
 
-  for (const { scenario, seed } of planned) {
-    if (options.signal.aborted) break;
-    if (options.shouldStart && !options.shouldStart({ scenario, seed })) continue;
-    options.log(`running ${scenario.name} (seed ${seed})...`);
-    const reproduce = [
-      options.command,
-      "test",
-      options.lab,
-      quoteArg(options.submission),
-      "--scenario",
-      scenario.name,
-      "--seed",
-      String(seed),
-      ...(options.course ? ["--course", quoteArg(options.course)] : []),
-      ...(options.timeScale !== 1 ? ["--time-scale", String(options.timeScale)] : []),
-      ...(options.runtime && options.runtime !== "process" ? ["--runtime", options.runtime] : []),
-      ...(options.schedule ? ["--schedule", quoteArg(options.schedule.file)] : []),
-    ].join(" ");
-    const result = await runScenario({
-      driver,
-      definition,
-      scenario,
-      seed,
-      timeScale: options.timeScale,
-      submissionPath: submission,
-      manifest,
-      buildDir: build.dir,
-      runDir: join(outDir, `${scenario.name}-seed${seed}`),
-      reproduce,
-      signal: options.signal,
-      ...(options.schedule ? { schedule: options.schedule.faults } : {}),
-      ...(options.runtime ? { runtime: options.runtime } : {}),
-    });
-    const shown = relative(process.cwd(), result.tracePath);
-    if (shown && !shown.startsWith("..")) result.tracePath = shown;
-    summary.results.push(result);
-    summary.notRun = summary.notRun.filter(
-      (entry) => !(entry.scenario === scenario.name && entry.seed === seed),
-    );
-    summary.score += result.points;
+    for (const { scenario, seed } of planned) {
+      if (options.signal.aborted) break;
+      if (options.shouldStart && !options.shouldStart({ scenario, seed })) continue;
+      options.log(`running ${scenario.name} (seed ${seed})...`);
+      const reproduce = [
+        options.command,
+        "test",
+        options.lab,
+        quoteArg(options.submission),
+        "--scenario",
+        scenario.name,
+        "--seed",
+        String(seed),
+        ...(options.course ? ["--course", quoteArg(options.course)] : []),
+        ...(options.timeScale !== 1 ? ["--time-scale", String(options.timeScale)] : []),
+        ...(options.runtime && options.runtime !== "process" ? ["--runtime", options.runtime] : []),
+        ...(options.schedule ? ["--schedule", quoteArg(options.schedule.file)] : []),
+      ].join(" ");
+      const result = await runScenario({
+        driver,
+        definition,
+        scenario,
+        seed,
+        timeScale: options.timeScale,
+        submissionPath: submission,
+        manifest,
+        buildDir: build.dir,
+        runDir: join(outDir, `${scenario.name}-seed${seed}`),
+        reproduce,
+        signal: options.signal,
+        ...(options.schedule ? { schedule: options.schedule.faults } : {}),
+        ...(options.runtime ? { runtime: options.runtime } : {}),
+      });
+      const shown = relative(process.cwd(), result.tracePath);
+      if (shown && !shown.startsWith("..")) result.tracePath = shown;
+      summary.results.push(result);
+      summary.notRun = summary.notRun.filter(
+        (entry) => !(entry.scenario === scenario.name && entry.seed === seed),
+      );
+      summary.score += result.points;
+      await save();
+      options.onResult(result);
+    }
+    summary.status = options.signal.aborted ? "interrupted" : "completed";
     await save();
-    options.onResult(result);
+    return summary;
+  } finally {
+    process.removeListener("exit", onExit);
   }
-  summary.status = options.signal.aborted ? "interrupted" : "completed";
-  await save();
-  return summary;
 }
