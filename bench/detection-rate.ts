@@ -1,0 +1,91 @@
+/**
+ * How often each fixture is caught: for every bug fixture and reference of a lab, the share of
+ * full-suite runs (every scenario, one seed each) that fail, over consecutive seeds. A bug
+ * fixture must fail (nearly) every run; a reference must fail none. Which properties failed,
+ * and harness errors (never the submission's), are counted apart. Slow: lab 2's suite takes
+ * about 2 minutes a seed, lab 1's about 4 at time scale 1.
+ * Usage: node bench/detection-rate.ts <lab> [seeds (default 20)] [first seed (default 1)]
+ *          [fixture names (default: every folder in fixtures/<lab>)...]
+ * Environment: RUNTIME=docker (default process), TIME_SCALE (default 1), OUT=dir (kept).
+ */
+import { mkdtemp, readdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MAX_SEED } from "../src/cli/seed.ts";
+import { runTests } from "../src/lab/run-lab.ts";
+import type { ScenarioResult } from "../src/lab/run-scenario.ts";
+import { RUNTIME_KINDS, type RuntimeKind } from "../src/runtime/infrastructure.ts";
+
+const [lab, seedsArg = "20", firstArg = "1", ...named] = process.argv.slice(2);
+if (!lab)
+  throw new Error("usage: node bench/detection-rate.ts <lab> [seeds] [first seed] [fixtures...]");
+const seedCount = Number(seedsArg);
+const firstSeed = Number(firstArg);
+if (
+  !Number.isInteger(seedCount) ||
+  seedCount < 1 ||
+  !Number.isInteger(firstSeed) ||
+  firstSeed < 0 ||
+  firstSeed + seedCount - 1 > MAX_SEED
+) {
+  throw new Error(
+    `seeds ${seedsArg} from ${firstArg}: whole numbers, the last seed at most ${MAX_SEED}`,
+  );
+}
+const runtime = (process.env.RUNTIME ?? "process") as RuntimeKind;
+if (!RUNTIME_KINDS.includes(runtime))
+  throw new Error(`RUNTIME must be one of ${RUNTIME_KINDS.join(", ")}`);
+const timeScale = Number(process.env.TIME_SCALE ?? 1);
+const fixtures = named.length > 0 ? named : (await readdir(join("fixtures", lab))).sort();
+const seeds = Array.from({ length: seedCount }, (_, i) => firstSeed + i);
+const outDir = process.env.OUT ?? (await mkdtemp(join(tmpdir(), "dslab-detection-")));
+
+/** What one seed's full suite showed: failed properties, or the harness's own trouble. */
+function verdictOfSeed(results: ScenarioResult[]): { failed: string[]; harness: boolean } {
+  const failed = new Set<string>();
+  for (const result of results) {
+    for (const check of result.checks) if (check.verdict === "fail") failed.add(check.property);
+  }
+  return { failed: [...failed].sort(), harness: results.some((r) => r.verdict === "error") };
+}
+
+console.log(
+  `lab ${lab}, ${runtime} runtime, time scale ${timeScale}, seeds ${seeds[0]}..${seeds.at(-1)}, output ${outDir}`,
+);
+console.log(
+  `${"fixture".padEnd(28)} ${"failed".padStart(8)} ${"errors".padStart(7)}  properties that failed (runs)`,
+);
+for (const fixture of fixtures) {
+  const summary = await runTests({
+    lab,
+    submission: join("fixtures", lab, fixture),
+    seeds,
+    scenarios: [],
+    timeScale,
+    runtime,
+    outDir: join(outDir, fixture),
+    signal: new AbortController().signal,
+    log: () => undefined,
+    onResult: () => undefined,
+    command: "bin/dslab",
+  });
+  if (summary.status !== "completed") {
+    console.log(
+      `${fixture.padEnd(28)} ${summary.status}${summary.build?.reason ? `: ${summary.build.reason}` : ""}`,
+    );
+    continue;
+  }
+  const properties = new Map<string, number>();
+  let failedRuns = 0;
+  let harnessRuns = 0;
+  for (const seed of seeds) {
+    const { failed, harness } = verdictOfSeed(summary.results.filter((r) => r.seed === seed));
+    if (failed.length > 0) failedRuns++;
+    if (harness) harnessRuns++;
+    for (const name of failed) properties.set(name, (properties.get(name) ?? 0) + 1);
+  }
+  const shown = [...properties].map(([name, runs]) => `${name} (${runs})`).join(", ");
+  console.log(
+    `${fixture.padEnd(28)} ${`${failedRuns}/${seeds.length}`.padStart(8)} ${String(harnessRuns).padStart(7)}  ${shown || "-"}`,
+  );
+}
