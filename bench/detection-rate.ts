@@ -5,9 +5,10 @@
  * and harness errors (never the submission's), are counted apart. Slow: lab 2's suite takes
  * about 2 minutes a seed, lab 1's about 4 at time scale 1.
  * Usage: node bench/detection-rate.ts <lab> [seeds (default 20)] [first seed (default 1)]
- *          [fixture names (default: every folder in fixtures/<lab>)...]
+ *          [fixture names (default: every submission in fixtures/<lab>)...]
  * Environment: RUNTIME=docker (default process), TIME_SCALE (default 1), OUT=dir (kept).
  */
+import { existsSync } from "node:fs";
 import { mkdtemp, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,7 +37,16 @@ const runtime = (process.env.RUNTIME ?? "process") as RuntimeKind;
 if (!RUNTIME_KINDS.includes(runtime))
   throw new Error(`RUNTIME must be one of ${RUNTIME_KINDS.join(", ")}`);
 const timeScale = Number(process.env.TIME_SCALE ?? 1);
-const fixtures = named.length > 0 ? named : (await readdir(join("fixtures", lab))).sort();
+const fixtures =
+  named.length > 0
+    ? named
+    : (await readdir(join("fixtures", lab), { withFileTypes: true }))
+        .filter(
+          (entry) =>
+            entry.isDirectory() && existsSync(join("fixtures", lab, entry.name, "dslab.json")),
+        )
+        .map((entry) => entry.name)
+        .sort();
 const seeds = Array.from({ length: seedCount }, (_, i) => firstSeed + i);
 const outDir = process.env.OUT ?? (await mkdtemp(join(tmpdir(), "dslab-detection-")));
 
