@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import type { TestSummary } from "../src/lab/run-lab.ts";
-import { taggedLeftAfter } from "./support/reaper-tagged.ts";
+import { taggedLeftAfter } from "./support/processes.ts";
 import { useTempDirs } from "./support/temp-dirs.ts";
 
 const tempDir = useTempDirs();
