@@ -69,6 +69,17 @@ export interface CallOptions {
   timeoutMs: number;
   /** Split the CALL record into fragments of these sizes (see encodeRecord). */
   fragmentSizes?: readonly number[];
+  /** Write the record in two parts, some time apart (see SplitWrite). */
+  splitWrite?: SplitWrite;
+}
+
+/**
+ * A record written as its first `atByte` bytes, then the rest `pauseMs` later: the server
+ * gets it in two reads, as from a slow or sliced stream, and must not take a read for a record.
+ */
+export interface SplitWrite {
+  atByte: number;
+  pauseMs: number;
 }
 
 type Waiter = (outcome: { reply: ReplyEvent } | { close: CloseEvent }) => void;
@@ -180,8 +191,12 @@ export class RpcConnection {
    * Other calls may be outstanding at the same time; replies are matched by xid in any order.
    */
   call(message: CallMessage, options: CallOptions): Promise<CallResult> {
-    const sent = this.send(encodeCall(message), options.fragmentSizes);
+    const record = encodeRecord(encodeCall(message), options.fragmentSizes);
+    const split = options.splitWrite;
+    const sent = this.sendRaw(split ? record.subarray(0, split.atByte) : record);
     if (!sent.ok) return Promise.resolve({ kind: "not-sent", at: sent.at, error: sent.error });
+    // A close during the pause fails this write; the waiter below hears of the close.
+    if (split) setTimeout(() => this.sendRaw(record.subarray(split.atByte)), split.pauseMs);
     const sentAt = sent.at;
     return new Promise((resolve) => {
       const waiters = this.#waiters.get(message.xid) ?? new Set<Waiter>();

@@ -2,7 +2,12 @@
  * An RPC connection whose every transmission, reply and close lands in the trace. The workload
  * and the probes talk through it, so the checkers see exactly what crossed the wire.
  */
-import { type CallResult, RpcConnection } from "../rpc/connection.ts";
+import {
+  type CallOptions,
+  type CallResult,
+  RpcConnection,
+  type SplitWrite,
+} from "../rpc/connection.ts";
 import { consReplyOutcome } from "../rpc/cons-codec.ts";
 import { replyOutcome } from "../rpc/kv-codec.ts";
 import type { ReplyOutcome } from "../rpc/kv-types.ts";
@@ -69,6 +74,7 @@ export interface TracedCall {
   procName: LabProcName;
   meta: Pick<RpcSendEvent, "kind" | "cred"> & Partial<Pick<RpcSendEvent, "op" | "deviation">>;
   fragmentSizes?: readonly number[];
+  splitWrite?: SplitWrite;
 }
 
 export type TracedReply =
@@ -132,10 +138,9 @@ export class TracedConnection {
   /** Records the transmission, sends it and waits for its reply (or timeout / close). */
   async call(call: TracedCall, timeoutMs: number): Promise<TracedReply> {
     this.#record(call);
-    const options =
-      call.fragmentSizes === undefined
-        ? { timeoutMs }
-        : { timeoutMs, fragmentSizes: call.fragmentSizes };
+    const options: CallOptions = { timeoutMs };
+    if (call.fragmentSizes !== undefined) options.fragmentSizes = call.fragmentSizes;
+    if (call.splitWrite !== undefined) options.splitWrite = call.splitWrite;
     return this.#describe(await this.rpc.call(call.message, options), call.procName);
   }
 

@@ -9,7 +9,8 @@
 import { encodeAmoCred } from "../../rpc/kv-codec.ts";
 import { AUTH_AMO, type LabCall, type ReplyOutcome } from "../../rpc/kv-types.ts";
 import { encodeLabCall } from "../../rpc/lab-call.ts";
-import { AUTH_NONE_AUTH, type CallMessage } from "../../rpc/message.ts";
+import { AUTH_NONE_AUTH, type CallMessage, encodeCall } from "../../rpc/message.ts";
+import { encodeRecord } from "../../rpc/record.ts";
 import { compactCall, compactOutcome } from "../../trace/compact-values.ts";
 import type { SentCredential } from "../../trace/events.ts";
 import type { Endpoint, RpcRecorder, TracedCall, TracedConnection } from "../traced-connection.ts";
@@ -30,6 +31,12 @@ export interface AmoClientOptions {
   newConnectionEvery: number;
   /** Stops retrying when aborted; the call in flight ends as info. */
   signal: AbortSignal;
+  /**
+   * Write every `every`-th call that has arguments in two parts, `pauseMs` apart, cut in the
+   * middle of its arguments: a server that takes one read for one record answers the first
+   * part with GARBAGE_ARGS, whatever the network does to the stream.
+   */
+  splitWrites?: { every: number; pauseMs: number };
 }
 
 export type OpStatus = "ok" | "fail" | "info";
@@ -70,6 +77,7 @@ export class AmoClient {
   #doneAbove = new Set<number>();
   #reportedAck = 0;
   #retransmissions = 0;
+  #callsWithArguments = 0;
   readonly completed: SentCall[] = [];
 
   constructor(recorder: RpcRecorder, options: AmoClientOptions) {
@@ -221,7 +229,18 @@ export class AmoClient {
         },
       };
     }
-    return { message, procName: call.proc, meta: { kind: "first", cred, op } };
+    const traced: TracedCall = { message, procName: call.proc, meta: { kind: "first", cred, op } };
+    const split = this.options.splitWrites;
+    const argumentBytes = message.args?.length ?? 0;
+    if (split && argumentBytes > 0 && ++this.#callsWithArguments % split.every === 0) {
+      // The arguments end the record: cut it halfway through them.
+      const recordBytes = encodeRecord(encodeCall(message)).length;
+      traced.splitWrite = {
+        atByte: recordBytes - Math.ceil(argumentBytes / 2),
+        pauseMs: split.pauseMs,
+      };
+    }
+    return traced;
   }
 
   async #finish(

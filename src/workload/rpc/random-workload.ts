@@ -6,7 +6,7 @@
 import { uniformBigInt } from "pure-rand/distribution/uniformBigInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import type { Endpoint, RpcRecorder } from "../traced-connection.ts";
-import { AmoClient, sleep } from "./amo-client.ts";
+import { AmoClient, type AmoClientOptions, sleep } from "./amo-client.ts";
 import { OperationGenerator } from "./generator.ts";
 
 export interface RandomWorkloadParams {
@@ -21,6 +21,12 @@ export interface RandomWorkloadParams {
   duplicateChance: number;
   lateDuplicateChance: number;
   thinkMs: number;
+  /**
+   * Every this many calls with arguments, a client writes the record in two parts,
+   * splitPauseMs apart (see AmoClientOptions.splitWrites); 0: never.
+   */
+  splitEvery: number;
+  splitPauseMs: number;
 }
 
 export interface WorkloadContext {
@@ -45,6 +51,7 @@ export function makeClient(
   name: string,
   clientId: bigint,
   params: Pick<RandomWorkloadParams, "retransmitMs" | "giveUpMs">,
+  splitWrites?: AmoClientOptions["splitWrites"],
 ): AmoClient {
   return new AmoClient(ctx.recorder, {
     name,
@@ -55,6 +62,7 @@ export function makeClient(
     ackEvery: 8,
     newConnectionEvery: 3,
     signal: ctx.signal,
+    splitWrites,
   });
 }
 
@@ -67,10 +75,14 @@ export async function runRandomWorkload(
   const epochMs = Math.max(200, params.epochMs * ctx.timeScale);
   const ids = clientIds(ctx.seed, params.clients);
   const keys = new Set<string>();
+  const splitWrites =
+    params.splitEvery > 0
+      ? { every: params.splitEvery, pauseMs: params.splitPauseMs * ctx.timeScale }
+      : undefined;
   await Promise.all(
     ids.map(async (clientId, index) => {
       const name = `c${index + 1}`;
-      const client = makeClient(ctx, name, clientId, params);
+      const client = makeClient(ctx, name, clientId, params, splitWrites);
       // Partners c1/c2, c3/c4... share a group of keys, so their operations interleave.
       const generator = new OperationGenerator({
         seed: ctx.seed * 1009 + index,
