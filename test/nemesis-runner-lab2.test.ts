@@ -93,23 +93,43 @@ function harness() {
   const options: NemesisRunOptions = { network, runtime, emit, now, observe };
   const decide = (node: string, slot: number) =>
     emit({ type: "node.event", t: now(), node, event: { type: "decide", slot, value: "" } });
+  /** Every node but `decider` outputs the slot's decision. */
+  const othersDecide = (decider: string, slot: number) => {
+    for (const node of NODES.filter((n) => n !== decider)) decide(node, slot);
+  };
   const nemesis = () =>
     events.filter(
       (e): e is NemesisEvent => e.type === "nemesis.start" || e.type === "nemesis.stop",
     );
   const signs = () => nemesis().map((e) => `${e.type === "nemesis.start" ? "+" : "-"}${e.id}`);
   const skips = () => events.filter((e): e is NemesisSkipEvent => e.type === "nemesis.skip");
-  return { events, runtime, network, options, decide, nemesis, signs, skips, listeners };
+  return {
+    events,
+    runtime,
+    network,
+    options,
+    decide,
+    othersDecide,
+    nemesis,
+    signs,
+    skips,
+    listeners,
+  };
 }
 
-const reaction = (what: Reaction["do"], durationMs: Range): Reaction => ({
+const reaction = (what: Reaction["do"], restartAfterMs: Range, maxHoldMs = 30_000): Reaction => ({
   on: "decide",
   times: 2,
   do: what,
-  durationMs,
+  restartAfterMs,
+  maxHoldMs,
 });
 /** A lab 2 plan with no scheduled faults, only one reaction, over a window of windowMs. */
-const plan = (windowMs: number, durationMs = { min: 150, max: 250 }): NemesisPlan => ({
+const plan = (
+  windowMs: number,
+  restartAfterMs = { min: 150, max: 250 },
+  maxHoldMs = 30_000,
+): NemesisPlan => ({
   durationMs: windowMs,
   quietEndMs: 0,
   gapMs: { min: 1, max: 1 },
@@ -117,7 +137,7 @@ const plan = (windowMs: number, durationMs = { min: 150, max: 250 }): NemesisPla
   overlap: false,
   minStableMs: 0,
   faults: [],
-  reactions: [reaction("isolate-decider-crash-minority", durationMs)],
+  reactions: [reaction("isolate-decider-crash-minority", restartAfterMs, maxHoldMs)],
 });
 const scheduleOpts = { timeScale: 1, links: LINKS, nodes: NODES };
 
@@ -238,17 +258,24 @@ describe("runner: reactions", () => {
 
     h.decide("n3", 7);
     h.decide("n4", 8); // while the first firing is in force: ignored
-    await until(
-      "the first firing to end",
-      () => h.signs().filter((s) => s.startsWith("-")).length === 3,
-    );
+    await until("the crash to end", () => h.signs().includes("-3"));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(h.signs()).not.toContain("-2"); // the others have not decided slot 7 yet
+    h.othersDecide("n3", 7);
+    await until("the first firing to end", () => h.signs().includes("-2"));
     const starts = h.nemesis().filter((e) => e.type === "nemesis.start" && e.id > 1);
     expect(starts.map((e) => [e.id, e.fault])).toEqual([
       [2, firstChoices.isolation],
       [3, firstChoices.crash],
     ]);
-    expect(starts[0]?.endsAfter).toEqual({ id: 3, holdMs: firstChoices.holdMs });
-    expect(starts[1]?.endsAfter).toBeUndefined();
+    expect(starts[0]?.endsWhen).toEqual({
+      after: 3,
+      decidedBy: ["n1", "n2", "n4", "n5"],
+      maxHoldMs: 30_000,
+    });
+    expect(starts[1]?.endsWhen).toBeUndefined();
+    const stop = h.nemesis().find((e) => e.type === "nemesis.stop" && e.id === 2);
+    expect(stop?.ended).toEqual({ by: "decided" });
     expect(starts[0]?.trigger).toMatchObject({
       reaction: 0,
       firing: 1,
@@ -271,6 +298,7 @@ describe("runner: reactions", () => {
     expect(h.signs().slice(2)).toEqual(["+2", "+3", "-3", "-2"]);
 
     h.decide("n1", 9);
+    h.othersDecide("n1", 9); // before the crash has ended: the isolation ends with it
     await until(
       "the second firing to end",
       () => h.signs().filter((s) => s.startsWith("-")).length === 5,
@@ -290,28 +318,61 @@ describe("runner: reactions", () => {
     expect(h.listeners.size).toBe(0);
   });
 
-  it("keeps the decider cut off until the crashed nodes are back, then holdMs more, however slow the runtime", async () => {
+  it("keeps the decider cut off until every other node has decided, however slow the runtime and the nodes", async () => {
     const h = harness();
-    // Killing and restarting take longer than the whole drawn isolation (150 to 250 ms).
     h.runtime.killMs = 200;
     h.runtime.restartMs = 300;
     const specs = reactionsOf(7, plan(60_000), scheduleOpts);
-    const spec = specs[0];
-    if (!spec) throw new Error("no reaction");
-    const { holdMs } = drawReaction(reactionRng(spec), spec, "n3");
     const controller = new AbortController();
     const running = runSchedule([], { ...h.options, reactions: specs, signal: controller.signal });
     h.decide("n3", 7);
-    await until("the firing to end", () => h.signs().filter((s) => s.startsWith("-")).length === 2);
-    expect(h.signs()).toEqual(["+1", "+2", "-2", "-1"]);
+    await until("the crash to end", () => h.signs().includes("-2"));
+    // Decisions of another slot, or of the decider itself, do not end it.
+    h.othersDecide("n3", 8);
+    h.decide("n3", 7);
+    for (const node of ["n1", "n2", "n4"]) h.decide(node, 7);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(h.signs()).toEqual(["+1", "+2", "-2"]);
+    h.decide("n5", 7);
+    await until("the isolation to end", () => h.signs().includes("-1"));
     const at = (type: string, id: number) =>
       h.nemesis().find((e) => e.type === type && e.id === id)?.t ?? Number.NaN;
-    // The crash ended once its nodes were ready (kill, downtime, then a slow start)...
+    // The crash ended once its nodes were ready (kill, downtime, then a slow start).
     expect(at("nemesis.stop", 2) - at("nemesis.start", 2)).toBeGreaterThanOrEqual(490);
-    // ...and the decider stayed cut off for holdMs after that.
-    const heldMs = at("nemesis.stop", 1) - at("nemesis.stop", 2);
-    expect(heldMs).toBeGreaterThanOrEqual(holdMs - 5);
-    expect(heldMs).toBeLessThan(holdMs + 200);
+    expect(at("nemesis.stop", 1) - at("nemesis.stop", 2)).toBeGreaterThanOrEqual(1_000);
+    expect(h.nemesis().find((e) => e.type === "nemesis.stop" && e.id === 1)?.ended).toEqual({
+      by: "decided",
+    });
+    controller.abort();
+    await running;
+  });
+
+  it("ends the isolation maxHoldMs after the crash if some node never decides, saying who", async () => {
+    const h = harness();
+    const specs = reactionsOf(7, plan(600, { min: 100, max: 100 }, 300), scheduleOpts);
+    const running = runSchedule([], { ...h.options, reactions: specs });
+    h.decide("n3", 7);
+    h.decide("n1", 7);
+    await until("the isolation to end", () => h.signs().includes("-1"));
+    const stop = h.nemesis().find((e) => e.type === "nemesis.stop" && e.id === 1);
+    const crashStop = h.nemesis().find((e) => e.type === "nemesis.stop" && e.id === 2);
+    expect(stop?.ended).toEqual({ by: "max-hold", undecided: ["n2", "n4", "n5"] });
+    const heldMs = (stop?.t ?? Number.NaN) - (crashStop?.t ?? Number.NaN);
+    expect(heldMs).toBeGreaterThanOrEqual(295);
+    expect(heldMs).toBeLessThan(500);
+    await running;
+  });
+
+  it("ends the isolation when a crashed node fails to restart: nothing more to wait for", async () => {
+    const h = harness();
+    for (const node of NODES) h.runtime.failingRestarts.add(node);
+    const specs = reactionsOf(7, plan(60_000), scheduleOpts);
+    const controller = new AbortController();
+    const running = runSchedule([], { ...h.options, reactions: specs, signal: controller.signal });
+    h.decide("n3", 7);
+    await until("the isolation to end", () => h.signs().includes("-1"));
+    const stop = h.nemesis().find((e) => e.type === "nemesis.stop" && e.id === 1);
+    expect(stop?.ended).toEqual({ by: "restart-failed" });
     controller.abort();
     await running;
   });
@@ -340,7 +401,7 @@ describe("runner: reactions", () => {
 
   it("lets the reactions take turns, whatever their order in the plan", async () => {
     const h = harness();
-    const short = { min: 20, max: 30 };
+    const short = { min: 10, max: 20 };
     const twoReactions: NemesisPlan = {
       ...plan(60_000),
       reactions: [
@@ -354,6 +415,7 @@ describe("runner: reactions", () => {
     for (const slot of [1, 2, 3, 4, 5]) {
       const ended = h.signs().length + 4;
       h.decide("n1", slot);
+      h.othersDecide("n1", slot);
       if (slot < 5) await until(`firing ${slot} to end`, () => h.signs().length === ended);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -373,7 +435,7 @@ describe("runner: reactions", () => {
 
   it("never fires in a stable period nor on a slot already decided, and heals a firing cut short by the end", async () => {
     const h = harness();
-    const specs = reactionsOf(3, plan(60_000, { min: 30_000, max: 30_000 }), scheduleOpts);
+    const specs = reactionsOf(3, plan(60_000, { min: 100, max: 100 }), scheduleOpts);
     const schedule: ScheduledFault[] = [
       { id: 1, atMs: 0, durationMs: 400, fault: { kind: "stable" } },
     ];
@@ -398,6 +460,7 @@ describe("runner: reactions", () => {
     const stops = h.nemesis().filter((e) => e.type === "nemesis.stop" && e.id > 1);
     expect(stops.map((e) => e.fault.kind).sort()).toEqual(["crash-group", "partition"]);
     expect(stops.every((e) => e.trigger?.slot === 2)).toBe(true);
+    expect(stops.find((e) => e.fault.kind === "partition")?.ended).toEqual({ by: "final-heal" });
     expect(h.network.heals).toBe(1);
     expect(NODES.every((n) => h.runtime.isUp(n))).toBe(true);
   });
@@ -486,10 +549,10 @@ describe("runner: node faults skipped because none of their nodes is up", () => 
     expect(h.signs()).toEqual(["+1", "+4", "-4", "-1"]);
   });
 
-  it("still ends a reaction's isolation, holdMs after its skipped crash would have ended", async () => {
+  it("still ends a reaction's isolation after its skipped crash would have ended", async () => {
     const h = harness();
     for (const node of ["n1", "n2", "n4", "n5"]) h.runtime.markDown(node);
-    const specs = reactionsOf(7, plan(1500), scheduleOpts);
+    const specs = reactionsOf(7, plan(1500, { min: 100, max: 100 }, 200), scheduleOpts);
     const spec = specs[0];
     if (!spec) throw new Error("no reaction");
     const firing = drawReaction(reactionRng(spec), spec, "n3");
@@ -504,8 +567,9 @@ describe("runner: node faults skipped because none of their nodes is up", () => 
     const [skip] = h.skips();
     expect(skip).toMatchObject({ id: 2, fault: firing.crash, trigger: { node: "n3", slot: 1 } });
     const stop = h.nemesis().find((e) => e.type === "nemesis.stop" && e.id === 1);
+    expect(stop?.ended).toMatchObject({ by: "max-hold" });
     const heldMs = (stop?.t ?? Number.NaN) - (skip?.t ?? Number.NaN);
-    expect(heldMs).toBeGreaterThanOrEqual(firing.crash.restartAfterMs + firing.holdMs - 5);
-    expect(heldMs).toBeLessThan(firing.crash.restartAfterMs + firing.holdMs + 200);
+    expect(heldMs).toBeGreaterThanOrEqual(firing.crash.restartAfterMs + 200 - 5);
+    expect(heldMs).toBeLessThan(firing.crash.restartAfterMs + 200 + 200);
   });
 });

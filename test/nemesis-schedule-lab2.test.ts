@@ -159,13 +159,13 @@ describe("drawSchedule with lab 2 faults", () => {
           on: "decide",
           times: 1,
           do: "isolate-decider-crash-minority",
-          durationMs: { min: 500, max: 900 },
           restartAfterMs: { min: 100, max: 500 },
+          maxHoldMs: 0,
         },
       ],
     };
     expect(() => drawSchedule(1, bad, { ...opts, links: ["n1-n2"] })).toThrow(
-      /shape majorities-ring needs at least 4 nodes, it has 3.*client-cut needs a client link.*faults\[1\] \(crash-group\): a minority needs at least 3 nodes.*overlaps the stable period at 1000 ms.*restartAfterMs.max must be below durationMs.min/,
+      /shape majorities-ring needs at least 4 nodes, it has 3.*client-cut needs a client link.*faults\[1\] \(crash-group\): a minority needs at least 3 nodes.*overlaps the stable period at 1000 ms.*maxHoldMs must be a whole number of milliseconds >= 1/,
     );
   });
 
@@ -179,7 +179,8 @@ describe("drawSchedule with lab 2 faults", () => {
           on: "decide",
           times: 3,
           do: "isolate-decider-crash-minority",
-          durationMs: { min: 1, max: 2 },
+          restartAfterMs: { min: 1, max: 2 },
+          maxHoldMs: 30_000,
         },
       ],
     };
@@ -189,6 +190,10 @@ describe("drawSchedule with lab 2 faults", () => {
       validate({ ...plan, faults: [{ kind: "partition", weight: 1, shapes: ["triangle"] }] }),
     ).toBe(false);
     expect(validate({ ...plan, stablePeriods: [{ atMs: 1 }] })).toBe(false);
+    // A hold without its bound could last for ever.
+    const [first] = reactive.reactions ?? [];
+    const { maxHoldMs: _unbounded, ...withoutBound } = first ?? {};
+    expect(validate({ ...reactive, reactions: [withoutBound] })).toBe(false);
   });
 });
 
@@ -202,13 +207,15 @@ describe("reactions", () => {
         on: "decide",
         times: 3,
         do: "isolate-decider-crash-minority",
-        durationMs: { min: 1_000, max: 3_000 },
+        restartAfterMs: { min: 1_000, max: 3_000 },
+        maxHoldMs: 30_000,
       },
       {
         on: "decide",
         times: 1,
         do: "isolate-decider-crash-minority",
-        durationMs: { min: 1_000, max: 3_000 },
+        restartAfterMs: { min: 1_000, max: 3_000 },
+        maxHoldMs: 30_000,
       },
     ],
   };
@@ -243,14 +250,14 @@ describe("reactions", () => {
     );
     expect(distinct.size).toBeGreaterThan(8);
     for (const seed of [1, 2, 3, 4, 5, 6]) {
-      const { crash, holdMs } = choices(seed, 0)[0];
+      const { crash, awaited, maxHoldMs } = choices(seed, 0)[0];
       expect(crash.nodes).not.toContain("n2");
       expect([1, 2]).toContain(crash.nodes.length);
-      // Down for half the drawn isolation, then the decider stays cut off for the other half.
-      const isolatedMs = crash.restartAfterMs + holdMs;
-      expect(isolatedMs).toBeGreaterThanOrEqual(1_000);
-      expect(isolatedMs).toBeLessThanOrEqual(3_000);
-      expect(crash.restartAfterMs).toBe(Math.floor(isolatedMs / 2));
+      expect(crash.restartAfterMs).toBeGreaterThanOrEqual(1_000);
+      expect(crash.restartAfterMs).toBeLessThanOrEqual(3_000);
+      // The decider stays cut off until every other node has decided, or 30 s.
+      expect(awaited).toEqual(["n1", "n3", "n4", "n5"]);
+      expect(maxHoldMs).toBe(30_000);
     }
   });
 
@@ -262,9 +269,7 @@ describe("reactions", () => {
     const unscaled = drawReaction(reactionRng(full), full, "n2");
     expect(scaled.crash.nodes).toEqual(unscaled.crash.nodes);
     expect(scaled.crash.restartAfterMs).toBe(Math.round(unscaled.crash.restartAfterMs * 0.5));
-    expect(scaled.crash.restartAfterMs + scaled.holdMs).toBe(
-      Math.round((unscaled.crash.restartAfterMs + unscaled.holdMs) * 0.5),
-    );
+    expect(scaled.maxHoldMs).toBe(15_000);
   });
 
   it("fire only clear of scheduled entries and before the window's end", () => {

@@ -6,12 +6,15 @@
  */
 import { createServer, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TraceEvent } from "../src/trace/events.ts";
 import {
   type ConsensusWorkloadParams,
   runConsensusWorkload,
 } from "../src/workload/consensus/workload.ts";
 import { RpcRecorder } from "../src/workload/traced-connection.ts";
 import { observedTrace } from "./support/observed-trace.ts";
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 const NODES = ["n1", "n2", "n3"];
 const PARAMS: ConsensusWorkloadParams = {
@@ -51,12 +54,42 @@ interface Decision {
 
 /** Runs the workload with these decisions and returns its proposals: planned and reactive. */
 async function proposalsWith(seed: number, decisions: Decision[]) {
+  const events = await runWith(
+    seed,
+    decisions.map(({ atMs, node }, i) => ({
+      atMs,
+      event: {
+        type: "node.event" as const,
+        node,
+        event: { type: "decide", slot: DECIDED_SLOTS[i], value: "" },
+      },
+    })),
+  );
+  const proposals = proposalsIn(events).map(({ node, slot, value }) => ({ node, slot, value }));
+  const reactive = proposals.filter((p) => DECIDED_SLOTS.map(String).includes(p.slot));
+  const planned = proposals.filter((p) => !reactive.includes(p));
+  // Calls run concurrently: compare what was proposed, not the order the calls began in.
+  const sorted = (list: typeof proposals) => list.map((p) => JSON.stringify(p)).sort();
+  return { planned: sorted(planned), reactive: sorted(reactive) };
+}
+
+function proposalsIn(events: TraceEvent[]) {
+  return events.flatMap((e) =>
+    e.type === "op.invoke" && e.call.proc === "CONS_PROPOSE"
+      ? [{ node: e.node, slot: e.call.slot, value: e.call.value, t: e.t }]
+      : [],
+  );
+}
+
+/** Runs the workload while these events (their t set when emitted) happen; returns the trace. */
+async function runWith(
+  seed: number,
+  script: Array<{ atMs: number; event: DistributiveOmit<TraceEvent, "t"> }>,
+  params = PARAMS,
+): Promise<TraceEvent[]> {
   const { events, now, emit, observe } = observedTrace();
-  const timers = decisions.map(({ atMs, node }, i) =>
-    setTimeout(() => {
-      const slot = DECIDED_SLOTS[i];
-      emit({ type: "node.event", t: now(), node, event: { type: "decide", slot, value: "" } });
-    }, atMs),
+  const timers = script.map(({ atMs, event }) =>
+    setTimeout(() => emit({ ...event, t: now() } as TraceEvent), atMs),
   );
   const recorder = new RpcRecorder(emit, now);
   try {
@@ -72,22 +105,13 @@ async function proposalsWith(seed: number, decisions: Decision[]) {
         nemesisDone: Promise.resolve(),
         terminationBoundMs: 0,
       },
-      PARAMS,
+      params,
     );
   } finally {
     for (const timer of timers) clearTimeout(timer);
     recorder.destroyAll();
   }
-  const proposals = events.flatMap((e) =>
-    e.type === "op.invoke" && e.call.proc === "CONS_PROPOSE"
-      ? [{ node: e.node, slot: e.call.slot, value: e.call.value }]
-      : [],
-  );
-  const reactive = proposals.filter((p) => DECIDED_SLOTS.map(String).includes(p.slot));
-  const planned = proposals.filter((p) => !reactive.includes(p));
-  // Calls run concurrently: compare what was proposed, not the order the calls began in.
-  const sorted = (list: typeof proposals) => list.map((p) => JSON.stringify(p)).sort();
-  return { planned: sorted(planned), reactive: sorted(reactive) };
+  return events;
 }
 
 describe("the consensus workload's proposals", () => {
@@ -113,5 +137,74 @@ describe("the consensus workload's proposals", () => {
     expect(none.reactive).toEqual([]);
     const other = await proposalsWith(5, []);
     expect(other.planned).not.toEqual(early.planned);
+  });
+
+  it("answer each firing of the nemesis: other values to the survivors without an input, the crashed ones once back", {
+    timeout: 20_000,
+  }, async () => {
+    const decided = "";
+    const firings = [5000, 5001, 5002, 5003, 5004, 5005];
+    const trigger = (slot: number) => ({
+      reaction: 0,
+      firing: 1,
+      event: "decide" as const,
+      node: "n1",
+      slot,
+      t: 0,
+    });
+    const crash = { kind: "crash-group" as const, nodes: ["n2"], restartAfterMs: 100 };
+    const events = await runWith(
+      7,
+      firings.flatMap((slot, i) => [
+        {
+          atMs: 10 + i * 40,
+          event: {
+            type: "node.event" as const,
+            node: "n1",
+            event: { type: "decide", slot, value: decided },
+          },
+        },
+        // The first firing has no start (as if its crash was skipped): both get one at its end.
+        ...(i === 0
+          ? []
+          : [
+              {
+                atMs: 11 + i * 40,
+                event: {
+                  type: "nemesis.start" as const,
+                  id: 100 + i,
+                  fault: crash,
+                  trigger: trigger(slot),
+                },
+              },
+            ]),
+        {
+          atMs: 30 + i * 40,
+          event: {
+            type: "nemesis.stop" as const,
+            id: 100 + i,
+            fault: crash,
+            trigger: trigger(slot),
+          },
+        },
+      ]),
+      { ...PARAMS, reactToDecisions: 0 },
+    );
+    const t = (type: string, id: number) =>
+      events.find((e) => e.type === type && "id" in e && e.id === id)?.t ?? Number.NaN;
+    const reactive = proposalsIn(events).filter((p) => firings.map(String).includes(p.slot));
+    for (const [i, slot] of firings.entries()) {
+      const forSlot = reactive.filter((p) => p.slot === String(slot));
+      const toN3 = forSlot.filter((p) => p.node === "n3");
+      const toN2 = forSlot.filter((p) => p.node === "n2");
+      // The crashed node gets its input after its restart, never while it is down.
+      expect(toN2.length, `slot ${slot}`).toBe(1);
+      expect(toN2[0]?.t).toBeGreaterThanOrEqual(t("nemesis.stop", 100 + i));
+      // The survivor that stayed up gets one at the crash.
+      expect(toN3.length, `slot ${slot}`).toBe(1);
+      expect(forSlot.some((p) => p.node === "n1")).toBe(false);
+    }
+    // Never the decided value: the survivors must be able to decide something else.
+    expect(reactive.filter((p) => p.value === decided)).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@
  * How long one run of a scenario should take (for the grader's time budget), and the hard
  * wall-clock limit past which the harness stops it: a run must never hang a grader.
  */
+import { longestHoldsMs } from "../nemesis/reactions.ts";
 import { terminationBoundMs } from "../workload/consensus/termination-bound.ts";
 import type { LabDefinition, ScenarioDefinition } from "./definition.ts";
 
@@ -52,6 +53,8 @@ export function runWallLimitMs(
   return (
     WALL_LIMIT_FACTOR * estimateRunMs(definition, scenario, timeScale) +
     waitAfterHealMs(definition, scenario, timeScale) +
+    // A reaction holds its decider cut off until the others decide: a failing run waits it out.
+    Math.round((scenario.nemesis ? longestHoldsMs(scenario.nemesis) : 0) * timeScale) +
     WALL_LIMIT_SLACK_MS * Math.max(1, timeScale)
   );
 }

@@ -87,19 +87,24 @@ export interface StablePeriod {
 /**
  * A fault that answers the run's events. isolate-decider-crash-minority: when a node prints a
  * slot's first decision, cut it off from every other node, and at once crash a random
- * minority of the other nodes, restarted restartAfterMs later (default half of durationMs);
- * it stays cut off until they are ready again, then durationMs - restartAfterMs more (with an
- * instant runtime, durationMs in all; a slower one to kill and start nodes stretches it, the
- * hold stays). isolate-decider-crash-others crashes every other node. Fires `times` times,
- * on first decisions that find the nemesis idle (no fault active or due within
- * durationMs.max, no stable period); a plan's reactions take turns.
+ * minority of the other nodes, restarted restartAfterMs later; the decider stays cut off until
+ * they are ready again and every other node has printed that slot's decision (they had to
+ * decide without it, however slow they are), or maxHoldMs after they are back.
+ * isolate-decider-crash-others crashes every other node. Fires `times` times, on first
+ * decisions that find the nemesis idle (no firing in force, no scheduled fault active or due
+ * within restartAfterMs.max, no stable period); a plan's reactions take turns.
  */
 export interface Reaction {
   on: "decide";
   times: number;
   do: "isolate-decider-crash-minority" | "isolate-decider-crash-others";
-  durationMs: Range;
-  restartAfterMs?: Range;
+  /** How long the crashed nodes stay down. */
+  restartAfterMs: Range;
+  /**
+   * The longest the decider stays cut off once the crashed nodes are back, if the others
+   * have not all output the slot's decision by then (the scenario's termination bound).
+   */
+  maxHoldMs: number;
 }
 
 export interface NemesisPlan {
@@ -216,14 +221,14 @@ export const NEMESIS_PLAN_SCHEMA = {
       type: "array",
       items: {
         type: "object",
-        required: ["on", "times", "do", "durationMs"],
+        required: ["on", "times", "do", "restartAfterMs", "maxHoldMs"],
         additionalProperties: false,
         properties: {
           on: { const: "decide" },
           times: { type: "integer", minimum: 1 },
           do: { enum: ["isolate-decider-crash-minority", "isolate-decider-crash-others"] },
-          durationMs: range,
           restartAfterMs: range,
+          maxHoldMs: { type: "integer", minimum: 1 },
         },
       },
     },

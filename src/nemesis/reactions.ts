@@ -27,15 +27,17 @@ export interface ReactionSpec {
 
 /**
  * What one firing does, all of it from the moment it fires: `crash` kills its nodes and
- * restarts them after its restartAfterMs; `isolation` stays in force until those nodes are
- * ready again, then holdMs more (scaled). Timed from the restart rather than from the firing,
- * the decider is still cut off for holdMs once the others are back however long the runtime
- * takes to kill and start a node (milliseconds for processes, seconds for containers).
+ * restarts them after its restartAfterMs; `isolation` stays in force until the danger has
+ * been tested: the crashed nodes are ready again and every node of `awaited` (all but the
+ * decider) has output a decision for the slot, so the survivors had to decide without the
+ * decider. However slow the submission, it holds that long, up to maxHoldMs (scaled) after
+ * the crashed nodes are back; the runner traces which of the two ended it.
  */
 export interface ReactionFiring {
   isolation: Extract<Fault, { kind: "partition" }>;
   crash: Extract<Fault, { kind: "crash-group" }>;
-  holdMs: number;
+  awaited: NodeId[];
+  maxHoldMs: number;
 }
 
 export function reactionsOf(
@@ -62,16 +64,26 @@ export function reactionRng(spec: ReactionSpec): RandomGenerator {
   return rng;
 }
 
-/** The longest a firing keeps faults in force with an instant runtime (scaled). */
-export function longestFiringMs(spec: ReactionSpec): number {
-  return Math.round(spec.reaction.durationMs.max * spec.timeScale);
+/**
+ * The least a firing keeps faults in force (scaled): its crash. Its isolation lasts longer,
+ * as long as the survivors take to decide.
+ */
+export function shortestFiringMs(spec: ReactionSpec): number {
+  return Math.round(spec.reaction.restartAfterMs.max * spec.timeScale);
+}
+
+/** The longest a plan's firings may keep the decider cut off in all (unscaled). */
+export function longestHoldsMs(plan: NemesisPlan): number {
+  return (plan.reactions ?? []).reduce(
+    (sum, r) => sum + r.times * (r.restartAfterMs.max + r.maxHoldMs),
+    0,
+  );
 }
 
 /**
  * isolate-decider-crash-minority: the decider cut off from every other node, and a random
- * minority of the others crashed, back before the decider is. isolate-decider-crash-others:
- * every other node crashed (what they accepted must survive: they are a majority without it).
- * With an instant runtime the decider is cut off for the drawn durationMs in all.
+ * minority of the others crashed. isolate-decider-crash-others: every other node crashed
+ * (what they accepted must survive: they are a majority without it).
  */
 export function drawReaction(
   rng: RandomGenerator,
@@ -79,11 +91,7 @@ export function drawReaction(
   decider: NodeId,
 ): ReactionFiring {
   const scale = (ms: number) => Math.round(ms * spec.timeScale);
-  const isolatedMs = draw(rng, spec.reaction.durationMs);
-  const downMs =
-    spec.reaction.restartAfterMs === undefined
-      ? Math.floor(isolatedMs / 2)
-      : draw(rng, spec.reaction.restartAfterMs);
+  const downMs = draw(rng, spec.reaction.restartAfterMs);
   const others = spec.nodes.filter((node) => node !== decider);
   const crashed =
     spec.reaction.do === "isolate-decider-crash-others"
@@ -92,15 +100,17 @@ export function drawReaction(
   return {
     isolation: { kind: "partition", name: "isolate-one", cuts: isolate(decider, spec.nodes) },
     crash: { kind: "crash-group", nodes: crashed, restartAfterMs: scale(downMs) },
-    holdMs: scale(isolatedMs) - scale(downMs),
+    awaited: others,
+    maxHoldMs: scale(spec.reaction.maxHoldMs),
   };
 }
 
 /**
- * Whether a firing at schedule time atMs, in force up to lengthMs, stays clear of every
- * scheduled entry (faults and stable periods) and ends by untilMs. A slow runtime stretches
- * a firing past lengthMs (its isolation waits for the restarts): the checkers judge calm
- * stretches from the faults as they ran (nemesis.start / stop), never from the plan.
+ * Whether a firing at schedule time atMs, in force at least lengthMs, stays clear of every
+ * scheduled entry (faults and stable periods) and ends by untilMs. Its isolation lasts until
+ * the survivors decide, so it may run past lengthMs and even past untilMs (the final heal then
+ * waits for it): the checkers judge calm stretches from the faults as they ran
+ * (nemesis.start / stop), never from the plan.
  */
 export function canReact(
   atMs: number,

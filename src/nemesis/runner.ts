@@ -11,7 +11,8 @@ import { isLinkFault, type LinkFaultTarget } from "../net/fault-network.ts";
 import type { NodeRuntime } from "../runtime/types.ts";
 import type {
   Fault,
-  NemesisEndsAfter,
+  NemesisEnded,
+  NemesisEndsWhen,
   NemesisTrigger,
   NodeId,
   NodeOutputEvent,
@@ -22,9 +23,9 @@ import { partitionBlackholes } from "./partition.ts";
 import {
   canReact,
   drawReaction,
-  longestFiringMs,
   type ReactionSpec,
   reactionRng,
+  shortestFiringMs,
 } from "./reactions.ts";
 import { activeMs } from "./schedule.ts";
 
@@ -75,6 +76,16 @@ interface Reactor {
   fired: number;
 }
 
+/** The firing in force: whose decision of which slot its isolation still waits for. */
+interface Hold {
+  slot: string;
+  undecided: Set<NodeId>;
+  /** Its crash has ended (its nodes are ready again, or failed to start). */
+  crashEnded: boolean;
+  /** Ends the isolation, once, with its reason. */
+  end: (ended: NemesisEnded) => void;
+}
+
 export async function runSchedule(
   schedule: readonly ScheduledFault[],
   options: NemesisRunOptions,
@@ -92,8 +103,9 @@ export async function runSchedule(
   const active = new Map<number, ActiveFault>();
   const begun = new Map<number, Promise<void>>();
   const triggers = new Map<number, NemesisTrigger>();
-  /** Reactive faults that end a while after another fault has ended. */
-  const endsAfter = new Map<number, NemesisEndsAfter>();
+  /** Reactive isolations: what ends them, and then what did. */
+  const endsWhen = new Map<number, NemesisEndsWhen>();
+  const ended = new Map<number, NemesisEnded>();
   const timers = new Set<NodeJS.Timeout>();
   const inFlight = new Set<Promise<void>>();
   const outcome: NemesisOutcome = { status: "completed", skipped: [], nodeFailures: [] };
@@ -103,8 +115,8 @@ export async function runSchedule(
   let pending = schedule.length + (reactors.length > 0 ? 1 : 0);
   let reacting = reactors.length > 0;
   let stopped = false;
-  /** Firings not yet over (one at a time). */
-  let firingsInForce = 0;
+  /** The firing in force (one at a time). */
+  let hold: Hold | undefined;
   let nextId = Math.max(0, ...schedule.map((s) => s.id)) + 1;
   let finish: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => {
@@ -124,14 +136,16 @@ export async function runSchedule(
   };
   const nemesisEvent = (type: "nemesis.start" | "nemesis.stop", s: ScheduledFault) => {
     const trigger = triggers.get(s.id);
-    const after = endsAfter.get(s.id);
+    const until = endsWhen.get(s.id);
+    const reason = type === "nemesis.stop" ? ended.get(s.id) : undefined;
     emit({
       type,
       t: now(),
       id: s.id,
       fault: s.fault,
       ...(trigger ? { trigger } : {}),
-      ...(after ? { endsAfter: after } : {}),
+      ...(until ? { endsWhen: until } : {}),
+      ...(reason ? { ended: reason } : {}),
     });
   };
 
@@ -281,6 +295,12 @@ export async function runSchedule(
 
   /** Slots some node has output a decision for. */
   const decided = new Set<string>();
+  /** The firing in force waits for this decision: the survivors decided by themselves. */
+  const awaitDecision = (event: NodeOutputEvent) => {
+    if (!hold || String(event.event.slot) !== hold.slot) return;
+    hold.undecided.delete(event.node);
+    if (hold.crashEnded && hold.undecided.size === 0) hold.end({ by: "decided" });
+  };
   /**
    * Fires a reaction that may answer this decision (one firing in force at a time).
    * Only a slot's first decision opens the window a reaction is for (a value chosen, not yet
@@ -288,10 +308,11 @@ export async function runSchedule(
    */
   const react = (event: TraceEvent) => {
     if (!isDecision(event)) return;
+    awaitDecision(event);
     const slot = event.event.slot;
     const first = !decided.has(String(slot));
     decided.add(String(slot));
-    if (!reacting || firingsInForce > 0 || !first) return;
+    if (!reacting || hold || !first) return;
     const atMs = Math.round(now() - startAt);
     // The reactions take turns (the one that fired least, then plan order), so how many
     // firings each gets does not hang on how many fit in the window at the runtime's speed.
@@ -299,7 +320,7 @@ export async function runSchedule(
       .filter(
         (r) =>
           r.fired < r.spec.reaction.times &&
-          canReact(atMs, longestFiringMs(r.spec), schedule, r.spec.untilMs),
+          canReact(atMs, shortestFiringMs(r.spec), schedule, r.spec.untilMs),
       )
       .reduce<Reactor | undefined>(
         (best, r) => (best && best.fired <= r.fired ? best : r),
@@ -322,17 +343,41 @@ export async function runSchedule(
       durationMs: firing.crash.restartAfterMs,
       fault: firing.crash,
     };
+    // Its length is not known in advance: it ends when the survivors have decided.
     const isolation: ScheduledFault = {
       id: nextId,
       atMs,
-      durationMs: firing.crash.restartAfterMs + firing.holdMs,
+      durationMs: firing.crash.restartAfterMs,
       fault: firing.isolation,
     };
     nextId += 2;
     for (const s of [isolation, crash]) triggers.set(s.id, trigger);
-    endsAfter.set(isolation.id, { id: crash.id, holdMs: firing.holdMs });
+    endsWhen.set(isolation.id, {
+      after: crash.id,
+      decidedBy: firing.awaited,
+      maxHoldMs: firing.maxHoldMs,
+    });
     pending += 2;
-    firingsInForce += 1;
+    let ending = false;
+    const current: Hold = {
+      slot: String(slot),
+      undecided: new Set(firing.awaited),
+      crashEnded: false,
+      end: (reason) => {
+        if (ending) return;
+        ending = true;
+        ended.set(isolation.id, reason);
+        run(`end fault ${isolation.id} (${describeFault(isolation.fault)})`, async () => {
+          try {
+            await end(isolation);
+          } finally {
+            hold = undefined;
+            settle();
+          }
+        });
+      },
+    };
+    hold = current;
     // From timers, not inside the emit that delivered the decision. The crash waits until
     // the decider is cut off: as the scenario says, and killing nodes while toxics are being
     // added on their links is what deadlocks Toxiproxy's proxies (see fault-network.ts).
@@ -342,12 +387,18 @@ export async function runSchedule(
       0,
       () => {
         settle();
+        current.crashEnded = true;
         // Its nodes are ready again (or failed to start, as traced): the decider stays cut
-        // off for holdMs more, however long the runtime took.
-        endAfter(isolation, firing.holdMs, () => {
-          firingsInForce -= 1;
-          settle();
-        });
+        // off until the others have all decided, however slow they are, up to maxHoldMs.
+        if (firing.crash.nodes.some((node) => crashed.get(node)?.state === "failed")) {
+          current.end({ by: "restart-failed" });
+        } else if (current.undecided.size === 0) {
+          current.end({ by: "decided" });
+        } else {
+          after(firing.maxHoldMs, `end fault ${isolation.id} at its longest hold`, async () =>
+            current.end({ by: "max-hold", undecided: [...current.undecided] }),
+          );
+        }
       },
       isolation.id,
     );
@@ -364,6 +415,9 @@ export async function runSchedule(
   try {
     await finished;
     reacting = false;
+    // What is left are longest-hold timers of isolations that ended on a decision.
+    for (const timer of timers) clearTimeout(timer);
+    timers.clear();
     // Let steps already running settle, so nothing is applied after the heal.
     while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
   } finally {
@@ -371,6 +425,9 @@ export async function runSchedule(
     signal?.removeEventListener("abort", onAbort);
   }
   let healError: Error | undefined;
+  for (const id of active.keys()) {
+    if (endsWhen.has(id) && !ended.has(id)) ended.set(id, { by: "final-heal" });
+  }
   try {
     await finalHeal(network, [...active.values()], nemesisEvent);
     // Lab 2's termination is judged from here on.

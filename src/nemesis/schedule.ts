@@ -350,10 +350,8 @@ export function checkPlan(plan: NemesisPlan, opts: ScheduleOptions): void {
     const where = `reactions[${i}] (${r.do})`;
     checkRanges(where, r);
     if (!(Number.isInteger(r.times) && r.times >= 1)) problems.push(`${where}: times must be >= 1`);
-    if (r.restartAfterMs && r.restartAfterMs.max >= r.durationMs.min) {
-      problems.push(
-        `${where}: restartAfterMs.max must be below durationMs.min (crashed nodes come back while the decider is still cut off)`,
-      );
+    if (!(Number.isInteger(r.maxHoldMs) && r.maxHoldMs >= 1)) {
+      problems.push(`${where}: maxHoldMs must be a whole number of milliseconds >= 1`);
     }
     if (largestMinority(opts.nodes.length) < 1) {
       problems.push(`${where}: needs at least 3 nodes, there are ${opts.nodes.length}`);

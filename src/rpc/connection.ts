@@ -195,10 +195,8 @@ export class RpcConnection {
     const split = options.splitWrite;
     const sent = this.sendRaw(split ? record.subarray(0, split.atByte) : record);
     if (!sent.ok) return Promise.resolve({ kind: "not-sent", at: sent.at, error: sent.error });
-    // A close during the pause fails this write; the waiter below hears of the close.
-    if (split) setTimeout(() => this.sendRaw(record.subarray(split.atByte)), split.pauseMs);
     const sentAt = sent.at;
-    return new Promise((resolve) => {
+    const result = new Promise<CallResult>((resolve) => {
       const waiters = this.#waiters.get(message.xid) ?? new Set<Waiter>();
       this.#waiters.set(message.xid, waiters);
       const forget = (): void => {
@@ -222,6 +220,17 @@ export class RpcConnection {
       }, options.timeoutMs);
       waiters.add(waiter);
     });
+    if (!split) return result;
+    // The caller hears of a reply only once the rest is written: a server that answered the
+    // first part must not find the caller's next record inside this one. A close during the
+    // pause fails this write; the waiter hears of the close.
+    const restWritten = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        this.sendRaw(record.subarray(split.atByte));
+        resolve();
+      }, split.pauseMs),
+    );
+    return Promise.all([result, restWritten]).then(([outcome]) => outcome);
   }
 
   /** Half-closes (FIN) and resolves once the socket is closed; destroys it after closeTimeoutMs. */

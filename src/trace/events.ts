@@ -155,14 +155,31 @@ export interface NemesisEvent {
   fault: Fault;
   /** For a reactive fault (not in header.schedule): the event it answered. */
   trigger?: NemesisTrigger;
-  /** A reactive fault that lasts until fault `id` has ended, then holdMs more. */
-  endsAfter?: NemesisEndsAfter;
+  /** A reactive isolation: what ends it (on nemesis.start and nemesis.stop). */
+  endsWhen?: NemesisEndsWhen;
+  /** A reactive isolation's nemesis.stop: what ended it. */
+  ended?: NemesisEnded;
 }
 
-/** Fault `id` ended (a crash: its nodes ready again), then holdMs (scaled) passed. */
-export interface NemesisEndsAfter {
-  id: number;
-  holdMs: number;
+/**
+ * A reactive isolation ends once fault `after` has ended (a crash: its nodes ready again) and
+ * every node of `decidedBy` has output a decision for the trigger's slot since the trigger; or
+ * maxHoldMs (scaled) after fault `after` ended, whichever comes first.
+ */
+export interface NemesisEndsWhen {
+  after: number;
+  decidedBy: NodeId[];
+  maxHoldMs: number;
+}
+
+/**
+ * Why a reactive isolation ended: `decided` (every awaited node output the slot's decision),
+ * `max-hold` (maxHoldMs passed; `undecided` lists who had not), `restart-failed` (a crashed
+ * node did not come back: nothing more to wait for), `final-heal` (the run was stopped).
+ */
+export interface NemesisEnded {
+  by: "decided" | "max-hold" | "restart-failed" | "final-heal";
+  undecided?: NodeId[];
 }
 
 /** What made the nemesis react: the `firing`-th firing of plan reaction `reaction`. */

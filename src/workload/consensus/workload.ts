@@ -3,7 +3,10 @@
  * near 2^53), with different inputs to different nodes for the same slot (a protocol that does
  * not really agree gets caught), second and different proposals to nodes that already have an
  * input, proposals and CONS_DECIDED queries during faults, other values proposed elsewhere
- * right after a node decides; then, after the final heal, CONS_DECIDED to every node for every
+ * right after a node decides, and when the nemesis answers a decision (cuts the decider off,
+ * crashes others), other values for that slot to every other node that has no input for it
+ * yet, the crashed ones once they are back; then, after the final heal, CONS_DECIDED to every
+ * node for every
  * slot until all answer TRUE or the termination bound has passed. All of it is drawn from the
  * seed: the planned proposals from one stream, the values proposed in answer to decisions from
  * another, so a seed's planned proposals do not depend on when nodes decide.
@@ -11,7 +14,7 @@
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import type { ConsCall } from "../../rpc/cons-types.ts";
-import type { TraceEvent } from "../../trace/events.ts";
+import type { NemesisEvent, NemesisSkipEvent, TraceEvent } from "../../trace/events.ts";
 import { AmoClient, sleep } from "../rpc/amo-client.ts";
 import type { Endpoint, RpcRecorder } from "../traced-connection.ts";
 
@@ -97,7 +100,15 @@ export async function runConsensusWorkload(
       }),
     );
   }
-  const call = (node: string, c: ConsCall) => clients.get(node)?.perform(c, "none");
+  /** Nodes each slot was proposed to (whatever came of it): they may have an input. */
+  const proposedTo = new Map<string, Set<string>>();
+  const call = (node: string, c: ConsCall) => {
+    if (c.proc === "CONS_PROPOSE") {
+      const nodes = proposedTo.get(c.slot) ?? new Set<string>();
+      proposedTo.set(c.slot, nodes.add(node));
+    }
+    return clients.get(node)?.perform(c, "none");
+  };
   const slots = drawSlots(rng, params.slots);
   const known = new Set<string>(slots);
   const inFlight = new Set<Promise<unknown>>();
@@ -107,20 +118,65 @@ export async function runConsensusWorkload(
     void work.finally(() => inFlight.delete(work));
   };
 
+  /** Each decided slot's first decided value. */
+  const decided = new Map<string, unknown>();
+  /** A value for the slot other than its decided one. */
+  const otherValue = (slot: string) => {
+    let value = drawValue(reactiveRng);
+    while (value === decided.get(slot)) value = drawValue(reactiveRng);
+    return value;
+  };
+  /** Other values for the slot to those of `nodes` that have no input for it yet. */
+  const proposeToInputless = (slot: string, nodes: readonly string[]) => {
+    if (ctx.signal.aborted) return;
+    for (const node of nodes.filter((n) => !proposedTo.get(slot)?.has(n))) {
+      track(call(node, { proc: "CONS_PROPOSE", slot, value: otherValue(slot) }));
+    }
+  };
   // Right after a slot's first decision (the nemesis may be cutting its decider off): other
   // values to the other nodes. A node catching up on a slot already output opens no window.
-  const decided = new Set<string>();
   let reactions = 0;
-  const stopObserving = ctx.observe((event) => {
-    if (event.type !== "node.event" || event.event.type !== "decide") return;
-    const slot = String(event.event.slot);
+  const onDecision = (node: string, slot: string, value: unknown) => {
     known.add(slot);
-    const first = !decided.has(slot);
-    decided.add(slot);
-    if (!first || reactions >= params.reactToDecisions || ctx.signal.aborted) return;
+    if (decided.has(slot)) return;
+    decided.set(slot, value);
+    if (reactions >= params.reactToDecisions || ctx.signal.aborted) return;
     reactions++;
-    for (const node of ctx.nodes.filter((n) => n !== event.node)) {
-      track(call(node, { proc: "CONS_PROPOSE", slot, value: drawValue(reactiveRng) }));
+    for (const other of ctx.nodes.filter((n) => n !== node)) {
+      track(call(other, { proc: "CONS_PROPOSE", slot, value: otherValue(slot) }));
+    }
+  };
+  // A firing of the nemesis (decider cut off, others crashed): the survivors must decide by
+  // themselves, so each gets an input of its own, other than the decided value; the crashed
+  // ones once they are back, so that the proposal lands on the node that lost its memory.
+  const awaitingRestart = new Map<number, { slot: string; nodes: string[] }>();
+  const onFiring = (event: NemesisEvent | NemesisSkipEvent) => {
+    const slot = event.trigger?.slot;
+    if (event.fault.kind !== "crash-group" || !event.trigger || slot === undefined) return;
+    const key = String(slot);
+    const survivors = ctx.nodes.filter((n) => n !== event.trigger?.node);
+    const down = event.fault.nodes;
+    if (event.type === "nemesis.start") {
+      awaitingRestart.set(event.id, { slot: key, nodes: down });
+      proposeToInputless(
+        key,
+        survivors.filter((n) => !down.includes(n)),
+      );
+      return;
+    }
+    const restarted = awaitingRestart.get(event.id);
+    awaitingRestart.delete(event.id);
+    proposeToInputless(key, restarted ? restarted.nodes : survivors);
+  };
+  const stopObserving = ctx.observe((event) => {
+    if (event.type === "node.event" && event.event.type === "decide") {
+      onDecision(event.node, String(event.event.slot), event.event.value);
+    } else if (
+      event.type === "nemesis.start" ||
+      event.type === "nemesis.stop" ||
+      event.type === "nemesis.skip"
+    ) {
+      onFiring(event);
     }
   });
 
@@ -150,6 +206,8 @@ export async function runConsensusWorkload(
   while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
   await ctx.nemesisDone;
   stopObserving();
+  // Proposals made in answer to the nemesis's last firings.
+  while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
   await awaitTermination(ctx, params, clients, known);
   for (const client of clients.values()) client.close();
 }
