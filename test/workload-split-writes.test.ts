@@ -6,6 +6,8 @@
  */
 import { createServer, type Server } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { decodeCall } from "../src/rpc/message.ts";
+import { encodeRecord, RecordDecoder } from "../src/rpc/record.ts";
 import { AmoClient } from "../src/workload/rpc/amo-client.ts";
 import { RpcRecorder } from "../src/workload/traced-connection.ts";
 import { explain, fixtureRunner } from "./support/e2e.ts";
@@ -59,6 +61,62 @@ describe("split writes", () => {
     // cut halfway: the head ends with the length and "/s".
     expect(head.bytes.subarray(-6)).toEqual(Buffer.from([0, 0, 0, 6, ...Buffer.from("/s")]));
     expect(Buffer.concat([head.bytes, tail.bytes]).includes("/split")).toBe(true);
+  });
+});
+
+describe("a server that answers the first part of a split record", () => {
+  let server: Server | undefined;
+
+  afterEach(async () => {
+    await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
+  });
+
+  it("never finds the client's next record inside the unfinished one", async () => {
+    const chunks: Buffer[] = [];
+    server = createServer((socket) =>
+      socket.on("data", (bytes) => {
+        // As bug-one-read-one-record does: the first read is a call, answered GARBAGE_ARGS.
+        if (chunks.length === 0) {
+          const reply = Buffer.alloc(24);
+          reply.writeUInt32BE(bytes.readUInt32BE(4), 0);
+          reply.writeUInt32BE(1, 4); // REPLY; MSG_ACCEPTED, AUTH_NONE verifier: zeros
+          reply.writeUInt32BE(4, 20); // GARBAGE_ARGS
+          socket.write(encodeRecord(reply));
+        }
+        chunks.push(bytes);
+      }),
+    );
+    await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    const started = performance.now();
+    const recorder = new RpcRecorder(
+      () => undefined,
+      () => performance.now() - started,
+    );
+    const client = new AmoClient(recorder, {
+      name: "c1",
+      clientId: 0n,
+      endpoint: { link: "c1-n1", host: "127.0.0.1", port },
+      retransmitMs: 200,
+      giveUpMs: 100,
+      ackEvery: 1,
+      newConnectionEvery: 3,
+      signal: new AbortController().signal,
+      splitWrites: { every: 1, pauseMs: 40 },
+    });
+    const answered = await client.perform({ proc: "GET", key: "/one" }, "none");
+    expect(answered.outcome).toMatchObject({ kind: "accepted-error", stat: "GARBAGE_ARGS" });
+    await client.perform({ proc: "GET", key: "/two" }, "none");
+    client.close();
+
+    const { records, error } = new RecordDecoder().push(Buffer.concat(chunks));
+    expect(error).toBeUndefined();
+    const keys = records.map((record) => {
+      const call = decodeCall(record.payload);
+      return call.ok ? call.value.args.subarray(4, 8).toString() : call.error;
+    });
+    expect(keys).toEqual(["/one", "/two"]);
   });
 });
 
