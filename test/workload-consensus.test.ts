@@ -5,10 +5,12 @@
  * in answer to the n-th decision must not depend on when it came.
  */
 import { createServer, type Socket } from "node:net";
+import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TraceEvent } from "../src/trace/events.ts";
 import {
   type ConsensusWorkloadParams,
+  drawValue,
   runConsensusWorkload,
 } from "../src/workload/consensus/workload.ts";
 import { RpcRecorder } from "../src/workload/traced-connection.ts";
@@ -206,5 +208,26 @@ describe("the consensus workload's proposals", () => {
     }
     // Never the decided value: the survivors must be able to decide something else.
     expect(reactive.filter((p) => p.value === decided)).toEqual([]);
+  });
+
+  it("plan, for every seed, an early slot for each node alone and values of every shape", {
+    timeout: 30_000,
+  }, async () => {
+    for (const seed of [1, 2, 3]) {
+      const proposals = proposalsIn(await runWith(seed, []));
+      const slotsInOrder = [...new Set(proposals.map((p) => p.slot))];
+      const alone = slotsInOrder
+        .slice(1, 1 + NODES.length)
+        .map((slot) => [...new Set(proposals.filter((p) => p.slot === slot).map((p) => p.node))]);
+      // A partition that cuts any node off early finds it holding a slot no other node has.
+      expect(alone.map((nodes) => nodes.length)).toEqual([1, 1, 1]);
+      expect(alone.flat().sort()).toEqual(NODES);
+    }
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const rng = xoroshiro128plus(seed);
+      const values = Array.from({ length: 40 }, () => Buffer.from(drawValue(rng), "base64"));
+      expect(values.some((v) => v.length === 0)).toBe(true);
+      expect(values.some((v) => v.length > 1 && v.includes(0))).toBe(true);
+    }
   });
 });

@@ -129,7 +129,7 @@ export function checkTermination(trace: Trace): CheckResult {
   }
   const stats =
     times.length > 0
-      ? ` Time from ${from.what} to decided everywhere: max ${times.reduce((a, b) => Math.max(a, b), 0)} ms, median ${median(times)} ms over ${count(times.length, "slot")}.`
+      ? ` Time from ${from.what} to decided everywhere: max ${Math.round(times.reduce((a, b) => Math.max(a, b), 0))} ms, median ${Math.round(median(times))} ms over ${count(times.length, "slot")}.`
       : "";
   if (failures.length > 0) {
     return result(

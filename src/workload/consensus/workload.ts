@@ -62,11 +62,18 @@ export function drawSlots(rng: Rng, count: number): string[] {
   return [...slots];
 }
 
-/** 0 to 24 arbitrary bytes (empty values, NUL and non-UTF-8 bytes included), base64. */
+/**
+ * 0 to 24 arbitrary bytes, base64: one value in six empty, one in six with a NUL byte inside
+ * (a value handled as a C string comes out cut short), the others any bytes (non-UTF-8 too).
+ * Every seed's workload has values of each shape.
+ */
 export function drawValue(rng: Rng): string {
-  const length = uniformInt(rng, 0, 5) === 0 ? 0 : uniformInt(rng, 1, 24);
+  const shape = uniformInt(rng, 0, 5);
+  if (shape === 0) return "";
+  const length = uniformInt(rng, 1, 24);
   const bytes = Buffer.alloc(length);
   for (let i = 0; i < length; i++) bytes[i] = uniformInt(rng, 0, 255);
+  if (shape === 1) bytes[uniformInt(rng, 0, length - 1)] = 0;
   return bytes.toString("base64");
 }
 
@@ -186,8 +193,13 @@ export async function runConsensusWorkload(
     if (ctx.signal.aborted) break;
     const due = started + (index * durationMs) / slots.length;
     await sleep(Math.max(0, due - ctx.recorder.now()), ctx.signal);
-    // Different inputs to different nodes for the same slot, at the same moment.
-    const targets = ctx.nodes.filter(() => uniformInt(rng, 0, 2) > 0);
+    // Different inputs to different nodes for the same slot, at the same moment. Early on, a
+    // slot for each node alone: a node a partition cuts off then holds a slot that only it can
+    // get decided, and must keep trying until the network lets it.
+    const alone = index >= 1 && index <= ctx.nodes.length;
+    const targets = alone
+      ? [ctx.nodes[index % ctx.nodes.length] as string]
+      : ctx.nodes.filter(() => uniformInt(rng, 0, 2) > 0);
     if (targets.length === 0) targets.push(pick(rng, ctx.nodes));
     for (const node of targets) {
       track(call(node, { proc: "CONS_PROPOSE", slot, value: drawValue(rng) }));
