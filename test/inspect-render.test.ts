@@ -153,6 +153,44 @@ describe("inspect summary", () => {
     expect(typesOf(trace, { node: "n1", fromMs: 90 })).toEqual(["nemesis.skip"]);
     expect(typesOf(trace, { node: "n2", fromMs: 90 })).toEqual([]);
   });
+
+  it("lists the reactive faults: what each answered and what ended it", () => {
+    const trace = twoNodeTrace();
+    const trigger = {
+      reaction: 0,
+      firing: 1,
+      event: "decide" as const,
+      node: "n2",
+      slot: 7,
+      t: 100,
+    };
+    const cut: Fault = {
+      kind: "partition",
+      name: "isolate-one",
+      cuts: [
+        ["n2", "n1"],
+        ["n1", "n2"],
+      ],
+    };
+    const endsWhen = { after: 4, decidedBy: ["n1"], maxHoldMs: 30_000 };
+    trace.events.push(
+      { type: "nemesis.start", t: 101, id: 3, fault: cut, trigger, endsWhen },
+      {
+        type: "nemesis.stop",
+        t: 900,
+        id: 3,
+        fault: cut,
+        trigger,
+        endsWhen,
+        ended: { by: "max-hold", undecided: ["n1"] },
+      },
+    );
+    const text = summaryLines(trace, { checks: [], verdict: "pass" }).join("\n");
+    expect(text).toContain("reactive faults: 1");
+    expect(text).toContain(
+      "#3 answering n2's decision of slot 7: partition isolate-one: {n1} | {n2}; ran 101.0-900.0 ms (longest hold passed; n1 had not output slot 7's decision)",
+    );
+  });
 });
 
 describe("inspect filters", () => {

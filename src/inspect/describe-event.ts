@@ -3,7 +3,7 @@
  * checkers' own wording (src/check/rpc/describe.ts) so a story and a verdict say the same.
  */
 import { describeLabCall, describeOutcome, quote } from "../check/rpc/describe.ts";
-import { describeFault } from "../net/describe-fault.ts";
+import { describeFault, describeFaultEnd } from "../net/describe-fault.ts";
 import type { Trace, TraceEvent } from "../trace/events.ts";
 import { type Correlation, clientOf } from "./correlate.ts";
 
@@ -78,7 +78,10 @@ export function describeEvent(
     case "nemesis.start":
       return { actor: "nemesis", what: `fault #${e.id} begins: ${describeFault(e.fault)}` };
     case "nemesis.stop":
-      return { actor: "nemesis", what: `fault #${e.id} ends: ${describeFault(e.fault)}` };
+      return {
+        actor: "nemesis",
+        what: `fault #${e.id} ends: ${describeFault(e.fault)}${describeFaultEnd(e)}`,
+      };
     case "nemesis.skip":
       return {
         actor: "nemesis",

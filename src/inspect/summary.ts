@@ -4,9 +4,9 @@
  * there was, the verdicts, and the command that runs it again.
  */
 
-import { describeFault } from "../net/describe-fault.ts";
+import { describeFault, describeFaultEnd } from "../net/describe-fault.ts";
 import { formatChecks, VERDICT_LABEL } from "../report/console.ts";
-import type { NemesisSkipEvent, Trace, TraceEvent } from "../trace/events.ts";
+import type { NemesisEvent, NemesisSkipEvent, Trace, TraceEvent } from "../trace/events.ts";
 import type { TraceJudgement } from "./judge.ts";
 
 const ms = (t: number): string => `${t.toFixed(1)} ms`;
@@ -80,6 +80,28 @@ function scheduleLines(trace: Trace): string[] {
   return lines;
 }
 
+/** Faults the nemesis added in answer to the run's events: what each answered, how it ended. */
+function reactiveLines(trace: Trace): string[] {
+  const starts = trace.events.filter(
+    (e): e is NemesisEvent => e.type === "nemesis.start" && e.trigger !== undefined,
+  );
+  if (starts.length === 0) return [];
+  const lines = [`reactive faults: ${starts.length}`];
+  for (const start of starts) {
+    const stop = trace.events.find(
+      (e): e is NemesisEvent => e.type === "nemesis.stop" && e.id === start.id,
+    );
+    const slot = start.trigger?.slot === undefined ? "" : ` of slot ${start.trigger.slot}`;
+    const ran = stop
+      ? `ran ${start.t.toFixed(1)}-${ms(stop.t)}${describeFaultEnd(stop)}`
+      : `started ${ms(start.t)}, never stopped`;
+    lines.push(
+      `  #${start.id} answering ${start.trigger?.node}'s decision${slot}: ${describeFault(start.fault)}; ${ran}`,
+    );
+  }
+  return lines;
+}
+
 function countLine(trace: Trace): string {
   const count = (type: TraceEvent["type"]) => trace.events.filter((e) => e.type === type).length;
   const sends = trace.events.filter((e) => e.type === "rpc.send");
@@ -109,6 +131,7 @@ export function summaryLines(trace: Trace, judgement: TraceJudgement): string[] 
       : `duration: at least ${ms(last)}; the trace has no end event (cut off)`,
     ...nodeLines(trace),
     ...scheduleLines(trace),
+    ...reactiveLines(trace),
     countLine(trace),
     `verdict: ${VERDICT_LABEL[judgement.verdict]}${judgement.incomplete ? ` (${judgement.incomplete})` : ""}`,
     ...(judgement.harnessError ? [`      harness error: ${judgement.harnessError}`] : []),

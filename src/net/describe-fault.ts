@@ -1,5 +1,5 @@
 /** One short human phrase per fault, for error messages and reports. */
-import type { Fault } from "../trace/events.ts";
+import type { Fault, NemesisEvent } from "../trace/events.ts";
 
 export function describeFault(fault: Fault): string {
   switch (fault.kind) {
@@ -77,4 +77,21 @@ function describeTwoWay(
     .filter(([a, b]) => members.indexOf(a) < members.indexOf(b))
     .map(([a, b]) => `${a} x ${b}`)
     .join(", ");
+}
+
+/** Why a reactive fault ended, as a phrase to append ("" for any other fault). */
+export function describeFaultEnd(event: Pick<NemesisEvent, "ended" | "trigger">): string {
+  const slot = event.trigger?.slot === undefined ? "the slot" : `slot ${event.trigger.slot}`;
+  switch (event.ended?.by) {
+    case "decided":
+      return ` (every other node had output ${slot}'s decision)`;
+    case "max-hold":
+      return ` (longest hold passed; ${event.ended.undecided?.join(", ") || "some node"} had not output ${slot}'s decision)`;
+    case "restart-failed":
+      return " (a crashed node did not come back)";
+    case "final-heal":
+      return " (the run was stopped)";
+    default:
+      return "";
+  }
 }

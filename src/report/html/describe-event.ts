@@ -4,7 +4,7 @@
  * evidence messages say the same thing.
  */
 import { describeLabCall, describeOutcome, quote } from "../../check/rpc/describe.ts";
-import { describeFault } from "../../net/describe-fault.ts";
+import { describeFault, describeFaultEnd } from "../../net/describe-fault.ts";
 import type { LabCall } from "../../rpc/kv-types.ts";
 import type { Fault, TraceEvent } from "../../trace/events.ts";
 
@@ -57,7 +57,7 @@ export function describeEvent(event: TraceEvent): string {
     case "nemesis.start":
       return `fault ${event.id} starts: ${faultText(event.fault)}`;
     case "nemesis.stop":
-      return `fault ${event.id} ends: ${faultText(event.fault)}`;
+      return `fault ${event.id} ends: ${faultText(event.fault)}${describeFaultEnd(event)}`;
     case "nemesis.skip":
       return `fault ${event.id} skipped: ${event.reason}`;
     case "op.invoke":
