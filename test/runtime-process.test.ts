@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { freePort } from "../src/net/free-port.ts";
 import { liveProcessesInGroup } from "../src/runtime/process-group.ts";
 import { ProcessRuntime, type ProcessRuntimeOptions } from "../src/runtime/process-runtime.ts";
@@ -180,15 +180,18 @@ describe("process runtime", () => {
 console.log("y".repeat(1000));
 ${ECHO_NODE}`;
     await rt.start(await spec(flood));
+    // The node may still be writing when ready: its lab event comes after the flood.
+    await vi.waitFor(() => expect(ofType("node.event")).toHaveLength(1));
     await rt.stopAll();
     const logs = ofType("node.log");
-    const keptBytes = logs.reduce((sum, e) => sum + Buffer.byteLength(e.line), 0);
+    // The budget counts whole trace lines (runtime-log-flood.test.ts tests it in detail).
+    const keptBytes = logs.reduce((sum, e) => sum + Buffer.byteLength(JSON.stringify(e)) + 1, 0);
     expect(keptBytes).toBeLessThanOrEqual(10_000);
-    expect(logs.length).toBe(101);
+    expect(logs.length).toBeGreaterThan(40);
     const dropped = ofType("node.log.dropped");
     expect(dropped).toHaveLength(1);
     // 2000 flood lines + the long line + the node's own log lines, minus what was kept.
-    expect(dropped[0]?.lines).toBe(2000 + 1 + 2 - 101);
+    expect(dropped[0]?.lines).toBe(2000 + 1 + 2 - logs.length);
     // The event still came through after the budget was spent.
     expect(ofType("node.event")).toHaveLength(1);
   });

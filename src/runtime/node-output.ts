@@ -1,14 +1,16 @@
 /**
  * One node's stdout and stderr, per node-contract "Output": lab events (JSON objects with a
  * lab-defined "type" on stdout) become node.event and are never dropped; every other line is
- * node.log until the node's log budget for the run is spent, then it is only counted.
+ * node.log until the node's log budget for the run is spent, then it is only counted. The
+ * budget is in trace bytes, so what a node's logs add to the trace and to the harness's
+ * memory is bounded however short its lines are.
  */
 import type { Readable } from "node:stream";
-import type { NodeId, TraceEvent } from "../trace/events.ts";
+import type { NodeId, NodeLogEvent, TraceEvent } from "../trace/events.ts";
 import { LineSplitter, type SplitLine } from "./line-splitter.ts";
 
 export interface OutputLimits {
-  /** Log bytes kept per node and run (default 16 MiB). */
+  /** Trace bytes of node.log events kept per node and run (default 16 MiB). */
   logBudgetBytes: number;
   /** Events per node and run; one more fails the run (default 100,000). */
   maxEvents: number;
@@ -38,6 +40,7 @@ export class NodeOutput {
   readonly #eventTypes: ReadonlySet<string>;
   readonly #hooks: NodeOutputHooks;
   #logBytes = 0;
+  #budgetSpent = false;
   #droppedLines = 0;
   #droppedBytes = 0;
   #events = 0;
@@ -103,14 +106,27 @@ export class NodeOutput {
     }
     this.#tail.push(line.text.slice(0, TAIL_LINE_CHARS));
     if (this.#tail.length > TAIL_LINES) this.#tail.shift();
-    const keptBytes = line.truncated ? Buffer.byteLength(line.text) : line.bytes;
-    if (this.#logBytes + keptBytes > this.#limits.logBudgetBytes) {
-      this.#droppedLines += 1;
-      this.#droppedBytes += line.bytes;
-      return;
+    if (!this.#budgetSpent) {
+      const event: NodeLogEvent = {
+        type: "node.log",
+        t,
+        node: this.#node,
+        stream,
+        line: line.text,
+      };
+      // A line costs its whole trace line, envelope and newline included: an empty line
+      // costs about 70 bytes, so a flood of them spends the budget like any other.
+      const cost = Buffer.byteLength(JSON.stringify(event)) + 1;
+      if (this.#logBytes + cost <= this.#limits.logBudgetBytes) {
+        this.#logBytes += cost;
+        this.#hooks.emit(event);
+        return;
+      }
+      // Spent for the rest of the run: the log stops at one point instead of keeping holes.
+      this.#budgetSpent = true;
     }
-    this.#logBytes += keptBytes;
-    this.#hooks.emit({ type: "node.log", t, node: this.#node, stream, line: line.text });
+    this.#droppedLines += 1;
+    this.#droppedBytes += line.bytes;
   }
 
   #onEvent(t: number, event: Record<string, unknown>): void {

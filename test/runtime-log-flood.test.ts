@@ -1,0 +1,79 @@
+/**
+ * A node's logs stay within its budget in trace bytes whatever it prints (issue 12, finding
+ * 3): empty or short lines cost their whole trace line, what is past the budget is counted
+ * in one node.log.dropped, and a flooding submission ends as a failed check.
+ */
+import { readFile } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_OUTPUT_LIMITS, NodeOutput } from "../src/runtime/node-output.ts";
+import type { TraceEvent } from "../src/trace/events.ts";
+import { readTrace } from "../src/trace/reader.ts";
+import { fixtureRunner } from "./support/e2e.ts";
+
+/** Bytes the node.log events take in trace.jsonl: one JSON line each. */
+const traceBytes = (events: TraceEvent[]) =>
+  events
+    .filter((e) => e.type === "node.log")
+    .reduce((sum, e) => sum + Buffer.byteLength(JSON.stringify(e)) + 1, 0);
+
+async function feed(output: string, logBudgetBytes: number): Promise<TraceEvent[]> {
+  const events: TraceEvent[] = [];
+  const nodeOutput = new NodeOutput(
+    "n1",
+    { ...DEFAULT_OUTPUT_LIMITS, logBudgetBytes },
+    new Set(["decided"]),
+    { emit: (e) => events.push(e), now: () => 1, onFatal: () => undefined },
+  );
+  await nodeOutput.attach(Readable.from([Buffer.from(output)]), "stdout");
+  nodeOutput.flushDropped();
+  return events;
+}
+
+describe("node output budget", () => {
+  it("charges an empty line its trace line and counts the lines past the budget", async () => {
+    const events = await feed("\n".repeat(100_000), 10_000);
+    const logs = events.filter((e) => e.type === "node.log");
+    expect(traceBytes(events)).toBeLessThanOrEqual(10_000);
+    expect(logs.length).toBeGreaterThan(100);
+    const dropped = events.filter((e) => e.type === "node.log.dropped");
+    expect(dropped).toEqual([
+      { type: "node.log.dropped", t: 1, node: "n1", lines: 100_000 - logs.length, bytes: 0 },
+    ]);
+  });
+
+  it("stops the log where the budget ran out, while lab events still come through", async () => {
+    const long = "y".repeat(2_000);
+    const lines = ["a", long, "b", JSON.stringify({ type: "decided", value: 7 }), "c"];
+    const events = await feed(`${lines.join("\n")}\n`, 1_000);
+    const kept = events.map((e) => (e.type === "node.log" ? e.line : e.type));
+    // "b" and "c" would fit after the long line, but the log has no holes.
+    expect(kept).toEqual(["a", "node.event", "node.log.dropped"]);
+    expect(events.at(-1)).toMatchObject({ lines: 3, bytes: 2_002 });
+  });
+});
+
+describe("a submission flooding its logs", () => {
+  const run = fixtureRunner("rpc");
+
+  it("fails its checks with a trace bounded by the budget", { timeout: 120_000 }, async () => {
+    const summary = await run("../hostile/log-flood", ["clean"], 1);
+    const [result] = summary.results;
+    expect(result?.harnessError).toBeUndefined();
+    expect(result?.verdict).toBe("fail");
+    const trace = await readTrace(result?.tracePath ?? "");
+    const logs = trace.events.filter((e) => e.type === "node.log");
+    expect(traceBytes(trace.events)).toBeLessThanOrEqual(DEFAULT_OUTPUT_LIMITS.logBudgetBytes);
+    // An empty line's trace line is about 70 bytes: the flood keeps at most a quarter million.
+    expect(logs.length).toBeLessThan(DEFAULT_OUTPUT_LIMITS.logBudgetBytes / 60);
+    const dropped = trace.events.filter((e) => e.type === "node.log.dropped");
+    expect(dropped).toHaveLength(1);
+    const [summaryOfDrops] = dropped;
+    // 1 MiB of empty lines and a million short ones were printed; the kept ones are the rest.
+    if (summaryOfDrops?.type !== "node.log.dropped") throw new Error("no node.log.dropped");
+    expect(summaryOfDrops.lines + logs.length).toBe(2 ** 20 + 1_000_000);
+    expect(summaryOfDrops.bytes).toBeGreaterThan(0);
+    const traceSize = (await readFile(result?.tracePath ?? "")).length;
+    expect(traceSize).toBeLessThan(DEFAULT_OUTPUT_LIMITS.logBudgetBytes + 1024 * 1024);
+  });
+});
