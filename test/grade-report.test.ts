@@ -191,6 +191,8 @@ function reportWith(grades: ReturnType<typeof gradeScenario>[]): GradeReport {
     submission: "sub",
     harnessVersion: "0.1.0",
     seed: 7,
+    seedSource: "--seed",
+    fingerprints: { submission: "a".repeat(64), lab: "b".repeat(64) },
     timeScale: 1,
     runtime: "process",
     startedAt: "2026-11-26T10:00:00.000Z",

@@ -6,8 +6,8 @@ import { stat } from "node:fs/promises";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { labArgument } from "../cli/lab-argument.ts";
 import { decimalNumber, parseSeconds, parseTimeScale, wholeNumber } from "../cli/parse-number.ts";
-import { checkSeedRange, parseRunCount, parseSeed, randomSeed } from "../cli/seed.ts";
-import type { RepeatRule } from "../lab/definition.ts";
+import { checkSeedRange, parseRunCount, parseSeed } from "../cli/seed.ts";
+import { courseWarnings, type RepeatRule } from "../lab/definition.ts";
 import { UsageError } from "../lab/run-lab.ts";
 import { HARNESS_VERSION } from "../lab/version.ts";
 import { RUNTIME_KINDS, type RuntimeKind } from "../runtime/infrastructure.ts";
@@ -17,6 +17,7 @@ import { gradeAll } from "./grade-all.ts";
 import type { PlannedScenario } from "./plan.ts";
 import { type GradeReport, hiddenNote, shownScenarios, sumScores, type View } from "./report.ts";
 import { gradingRuntime } from "./runtime-choice.ts";
+import { classSeed, GRADESCOPE_METADATA, gradingSeed } from "./seed-choice.ts";
 import { parseShard, type Shard } from "./shard.ts";
 
 export interface CliHelpers {
@@ -87,6 +88,7 @@ interface SharedOptions {
 }
 
 interface GradeCommandOptions extends SharedOptions {
+  submissionMetadata?: string;
   results?: string;
   junit?: string;
   markdown?: string;
@@ -122,7 +124,11 @@ function addSharedOptions(command: Command): Command {
   return command
     .option("--course <file>", "a course file: scenario overrides and extra scenarios")
     .option("--scenario <name...>", "grade only these scenarios (see dslab list <lab>)", [])
-    .option("--seed <n>", "first seed (default: random, printed)", parseSeed)
+    .option(
+      "--seed <n>",
+      'first seed (default: the course file\'s "seed", else random; printed)',
+      parseSeed,
+    )
     .option(
       "--repeat <k>",
       "run every scenario on k seeds (seed, seed+1, ...), replacing the lab's own repeat rules",
@@ -173,6 +179,10 @@ export function addGradeCommands(program: Command, helpers: CliHelpers): void {
       .argument("<submission>", "directory holding dslab.json"),
   )
     .option("--out <dir>", "where results and traces go (default dslab-out/grade-<lab>-<time>)")
+    .option(
+      "--submission-metadata <file>",
+      `Gradescope's ${GRADESCOPE_METADATA}: its submission id sets the seed when the course file says "seed": "submission-id"`,
+    )
     .option("--results <file>", "results.json's path (default <out>/results.json)")
     .option("--junit <file>", "JUnit XML's path (default <out>/junit.xml)")
     .option("--markdown <file>", "Markdown summary's path (default <out>/summary.md)")
@@ -233,16 +243,16 @@ async function gradeCommand(
   opts: GradeCommandOptions,
   helpers: CliHelpers,
 ): Promise<number> {
-  const seed = opts.seed ?? randomSeed();
+  const { seed, source } = await gradingSeed(opts.seed, opts.course, opts.submissionMetadata);
   const repeat = repeatRule(opts);
-  await checkedPlan(lab, seed, opts, repeat);
+  warnAboutCourse(await checkedPlan(lab, seed, opts, repeat), opts, opts.view === "staff");
   const outDir = opts.out ?? `dslab-out/grade-${lab}-${helpers.timestamp()}`;
   const controller = new AbortController();
   abortOnSignals(controller);
   const quiet = opts.quiet || process.env.CI === "true";
   const runtime = await gradingRuntime(opts.runtime, opts.course);
   console.log(
-    `dslab ${HARNESS_VERSION} grade: lab ${lab}, submission ${submission}, seed ${seed}, time scale ${opts.timeScale}, runtime ${runtime}${opts.budget ? `, budget ${opts.budget} s` : ""}, output ${outDir}`,
+    `dslab ${HARNESS_VERSION} grade: lab ${lab}, submission ${submission}, seed ${seed} (${source}), time scale ${opts.timeScale}, runtime ${runtime}${opts.budget ? `, budget ${opts.budget} s` : ""}, output ${outDir}`,
   );
   const outcome = await gradeSubmission({
     lab,
@@ -250,6 +260,7 @@ async function gradeCommand(
     ...(opts.course ? { course: opts.course } : {}),
     scenarios: opts.scenario,
     seed,
+    seedSource: source,
     timeScale: opts.timeScale,
     runtime,
     ...(repeat ? { repeat } : {}),
@@ -273,6 +284,16 @@ async function gradeCommand(
   console.log(formatGradeTable(outcome.report, opts.view));
   console.log(`results: ${opts.results ?? `${outDir}/results.json`}`);
   return gradeExitCode(outcome);
+}
+
+/** The course check's warnings, on stderr; scenario names only where staff read. */
+function warnAboutCourse(plan: PlannedScenario[], opts: SharedOptions, names: boolean): void {
+  for (const warning of courseWarnings(
+    plan.map((planned) => planned.scenario),
+    names,
+  )) {
+    console.error(`dslab: warning: ${opts.course ?? "the lab"}: ${warning}`);
+  }
 }
 
 async function checkSubmissionsFolder(folder: string): Promise<void> {
@@ -311,9 +332,10 @@ async function gradeAllCommand(
 ): Promise<number> {
   await checkSubmissionsFolder(folder);
   // One seed for the whole class: every submission meets the same faults.
-  const seed = opts.seed ?? randomSeed();
+  const seed = await classSeed(opts.seed, opts.course);
   const repeat = repeatRule(opts);
   const plan = await checkedPlan(lab, seed, opts, repeat);
+  warnAboutCourse(plan, opts, true);
   // Chosen once here and passed on, so every grader runs the same way.
   const runtime = await gradingRuntime(opts.runtime, opts.course);
   const gradeArgs = [

@@ -14,8 +14,9 @@ import { HARNESS_VERSION } from "../lab/version.ts";
 import { formatScenario } from "../report/console.ts";
 import type { RuntimeKind } from "../runtime/infrastructure.ts";
 import { BUDGET_STOP_MARGIN_MS, budgetGate } from "./budget.ts";
+import { gradeFingerprints } from "./fingerprint.ts";
 import { type PlannedScenario, type PlanOptions, planGrade } from "./plan.ts";
-import { type GradeReport, sumScores, type View } from "./report.ts";
+import { type GradeReport, runForView, sumScores, type View } from "./report.ts";
 import { appendStepSummary, type ReportPaths, reportWriter } from "./report-files.ts";
 import { gradeScenario } from "./scenario-grade.ts";
 
@@ -26,6 +27,8 @@ export interface GradeOptions {
   /** Empty: every scenario of the lab (and course). */
   scenarios: string[];
   seed: number;
+  /** Where the seed came from (gradingSeed's source). */
+  seedSource: string;
   timeScale: number;
   /** Where nodes (and the build) run, as gradingRuntime chose it. */
   runtime: RuntimeKind;
@@ -67,6 +70,7 @@ export async function gradeSubmission(options: GradeOptions): Promise<GradeOutco
   });
   // Before the first report is written; a bad --out is the grader's usage error.
   const outDir = await prepareOutDir(options.outDir, [options.submission]);
+  const fingerprints = await gradeFingerprints(options.lab, options.submission, options.course);
   const write = reportWriter(
     {
       results: join(outDir, "results.json"),
@@ -96,6 +100,9 @@ export async function gradeSubmission(options: GradeOptions): Promise<GradeOutco
       submission: options.submission,
       harnessVersion: HARNESS_VERSION,
       seed: options.seed,
+      seedSource: options.seedSource,
+      fingerprints,
+      ...(options.course !== undefined ? { course: options.course } : {}),
       timeScale: options.timeScale,
       runtime: options.runtime,
       ...(options.budgetMs !== undefined ? { budgetMs: options.budgetMs } : {}),
@@ -114,10 +121,10 @@ export async function gradeSubmission(options: GradeOptions): Promise<GradeOutco
     options.budgetMs === undefined
       ? undefined
       : setTimeout(() => deadline.abort(), options.budgetMs - BUDGET_STOP_MARGIN_MS);
-  const visible = new Set(
+  const visible = new Map(
     plan
       .filter((p) => options.view === "staff" || p.visibility === "visible")
-      .map((p) => p.scenario.name),
+      .map((p) => [p.scenario.name, p]),
   );
   let summary: TestSummary | undefined;
   let manifestProblem: string | undefined;
@@ -141,7 +148,12 @@ export async function gradeSubmission(options: GradeOptions): Promise<GradeOutco
       },
       onResult: (result) => {
         results.get(result.scenario)?.push(result);
-        if (visible.has(result.scenario)) options.log(formatScenario(result));
+        const shown = visible.get(result.scenario);
+        if (shown) {
+          options.log(
+            formatScenario(runForView(result, options.course, shown.needsCourse, options.view)),
+          );
+        }
         write(report("running", () => KILLED)).catch((error: unknown) =>
           options.log(`dslab: could not update the results files: ${String(error)}`),
         );
@@ -181,7 +193,8 @@ export async function loadPlan(
   options: PlanOptions,
 ): Promise<PlannedScenario[]> {
   try {
-    return planGrade(await loadLabDefinition(lab, course), options);
+    const own = await loadLabDefinition(lab);
+    return planGrade(course ? await loadLabDefinition(lab, course) : own, options, own);
   } catch (error) {
     if (error instanceof CourseFileError) throw error;
     throw new UsageError(error instanceof Error ? error.message : String(error));

@@ -34,7 +34,13 @@ export interface GradescopeResults {
     harness_version: string;
     runtime: RuntimeKind;
     seed: number;
+    /** "--seed", "course file", "submission id <id>" or "random". */
+    seed_source: string;
     time_scale: number;
+    /** SHA-256 of the submission's files, the lab definition and the course file. */
+    submission_sha256?: string;
+    lab_sha256: string;
+    course_sha256?: string;
   };
   tests: GradescopeTest[];
 }
@@ -51,7 +57,15 @@ export function gradescopeResults(report: GradeReport): GradescopeResults {
       harness_version: report.harnessVersion,
       runtime: report.runtime,
       seed: report.seed,
+      seed_source: report.seedSource,
       time_scale: report.timeScale,
+      ...(report.fingerprints.submission !== undefined
+        ? { submission_sha256: report.fingerprints.submission }
+        : {}),
+      lab_sha256: report.fingerprints.lab,
+      ...(report.fingerprints.course !== undefined
+        ? { course_sha256: report.fingerprints.course }
+        : {}),
     },
     tests: report.scenarios.map((grade) => ({
       name: `${grade.name}: ${grade.title}`,
@@ -59,7 +73,8 @@ export function gradescopeResults(report: GradeReport): GradescopeResults {
       max_score: grade.maxScore,
       // Not run is never passed: it is a failed test with 0 points and the reason.
       status: grade.status === "passed" ? "passed" : "failed",
-      output: scenarioOutput(grade),
+      // Shown to students when its visibility allows: their view, whoever grades.
+      output: scenarioOutput(grade, report.course, "student"),
       output_format: "md",
       visibility: grade.visibility,
       tags: grade.tags,

@@ -3,7 +3,7 @@
  * a scenario that failed or did not run is a <failure> (never a skip, which reads as fine).
  */
 import { formatScenario } from "../report/console.ts";
-import { type GradeReport, hiddenNote, shownScenarios, type View } from "./report.ts";
+import { type GradeReport, hiddenNote, runForView, shownScenarios, type View } from "./report.ts";
 
 /** Text as XML 1.0 allows it: escaped, and without the control characters it forbids. */
 export function xmlText(text: string): string {
@@ -40,7 +40,9 @@ export function junitXml(report: GradeReport, view: View): string {
     if (grade.status === "passed") return [open, ...properties, "    </testcase>"].join("\n");
     const details = [
       grade.reason ?? "",
-      ...grade.results.filter((r) => r.verdict !== "pass").map((r) => formatScenario(r)),
+      ...grade.results
+        .filter((r) => r.verdict !== "pass")
+        .map((r) => formatScenario(runForView(r, report.course, grade.needsCourse, view))),
     ].join("\n\n");
     return [
       open,

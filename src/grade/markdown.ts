@@ -3,7 +3,14 @@
  * $GITHUB_STEP_SUMMARY and summary.md, and each scenario's output for results.json.
  */
 import { formatScenario } from "../report/console.ts";
-import { type GradeReport, hiddenNote, shownScenarios, sumScores, type View } from "./report.ts";
+import {
+  type GradeReport,
+  hiddenNote,
+  runForView,
+  shownScenarios,
+  sumScores,
+  type View,
+} from "./report.ts";
 import type { GradeStatus, ScenarioGrade } from "./scenario-grade.ts";
 
 /** Failing runs shown in full per scenario; the rest are in grade.json and the traces. */
@@ -25,8 +32,15 @@ function runsText(grade: ScenarioGrade): string {
   return `${grade.passes}/${grade.planned} runs passed${grade.finished < grade.planned ? ` (${grade.planned - grade.finished} not run)` : ""}`;
 }
 
-/** One scenario's story: verdict, runs, rule, and each failing run as the terminal shows it. */
-export function scenarioOutput(grade: ScenarioGrade): string {
+/**
+ * One scenario's story: verdict, runs, rule, and each failing run as the terminal shows it;
+ * `course`: the grader's course file (reproduce commands for students leave it out).
+ */
+export function scenarioOutput(
+  grade: ScenarioGrade,
+  course: string | undefined,
+  view: View,
+): string {
   const seeds =
     grade.seeds.length === 1
       ? `seed ${grade.seeds[0]}`
@@ -40,7 +54,7 @@ export function scenarioOutput(grade: ScenarioGrade): string {
   // A failing run tells its own story below; the reason is for what has no run to show.
   if (grade.reason && failing.length === 0) lines.push("", codeBlock(grade.reason));
   for (const result of failing.slice(0, MAX_RUNS_SHOWN)) {
-    lines.push("", codeBlock(formatScenario(result)));
+    lines.push("", codeBlock(formatScenario(runForView(result, course, grade.needsCourse, view))));
   }
   if (failing.length > MAX_RUNS_SHOWN) {
     lines.push("", `(${failing.length - MAX_RUNS_SHOWN} more failing runs in grade.json)`);
@@ -51,8 +65,12 @@ export function scenarioOutput(grade: ScenarioGrade): string {
 /** The score line and the submission-wide problem, if any: Gradescope's top-level output. */
 export function headlineMarkdown(report: GradeReport, view: View): string {
   const { score, maxScore } = sumScores(shownScenarios(report, view));
+  // The total (results.json's score) counts what is not shown: never let a part pass for it.
+  const partial = hiddenNote(report, view)
+    ? ` on the scenarios shown, of ${report.maxScore} in all`
+    : "";
   const lines = [
-    `**dslab ${report.lab}**: ${score}/${maxScore} points${view === "student" && hiddenNote(report, view) ? " on the scenarios shown" : ""} (seed ${report.seed}, time scale ${report.timeScale}, runtime ${report.runtime}${report.budgetMs !== undefined ? `, budget ${Math.round(report.budgetMs / 1000)} s` : ""}).`,
+    `**dslab ${report.lab}**: ${score}/${maxScore} points${partial} (seed ${report.seed}, time scale ${report.timeScale}, runtime ${report.runtime}${report.budgetMs !== undefined ? `, budget ${Math.round(report.budgetMs / 1000)} s` : ""}).`,
   ];
   if (report.status === "running") {
     lines.push("", "Grading was cut short (killed or timed out): scenarios not finished score 0.");
@@ -82,7 +100,7 @@ export function summaryMarkdown(report: GradeReport, view: View): string {
       "",
       `<details><summary>${MARK[grade.status]} ${grade.name}: ${grade.status}</summary>`,
       "",
-      scenarioOutput(grade),
+      scenarioOutput(grade, report.course, view),
       "",
       "</details>",
     );

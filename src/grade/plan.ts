@@ -8,7 +8,7 @@ import type {
   ScenarioDefinition,
   Visibility,
 } from "../lab/definition.ts";
-import { selectScenarios } from "../lab/definition.ts";
+import { courseChangesRun, selectScenarios } from "../lab/definition.ts";
 import { estimateRunMs } from "../lab/run-estimate.ts";
 
 export interface PassRule {
@@ -28,6 +28,8 @@ export interface PlannedScenario {
   visibility: Visibility;
   /** All runs together. */
   estimatedMs: number;
+  /** The course runs it differently from the lab's own: reproducing it needs the course file. */
+  needsCourse: boolean;
 }
 
 export interface PlanOptions {
@@ -40,7 +42,12 @@ export interface PlanOptions {
   repeat?: RepeatRule;
 }
 
-export function planGrade(definition: LabDefinition, options: PlanOptions): PlannedScenario[] {
+/** `lab`: the lab without the course's changes (default: `definition` has none). */
+export function planGrade(
+  definition: LabDefinition,
+  options: PlanOptions,
+  lab: LabDefinition = definition,
+): PlannedScenario[] {
   return selectScenarios(definition, options.scenarios).map((scenario) => {
     const repeat = options.repeat ?? scenario.repeat ?? { runs: 1 };
     const seeds = Array.from({ length: repeat.runs }, (_, k) => options.seed + k);
@@ -51,6 +58,7 @@ export function planGrade(definition: LabDefinition, options: PlanOptions): Plan
       rule: passRule(repeat),
       visibility: scenario.visibility ?? "visible",
       estimatedMs: seeds.length * estimateRunMs(definition, scenario, options.timeScale),
+      needsCourse: courseChangesRun(lab, scenario),
     };
   });
 }

@@ -2,7 +2,11 @@
  * The grade of one submission as every output (results.json, JUnit, Markdown, grade.json,
  * the terminal) sees it, and which scenarios a student may see.
  */
+import { basename } from "node:path";
+import { quoteArg } from "../lab/run-lab.ts";
+import type { ScenarioResult } from "../lab/run-scenario.ts";
 import type { RuntimeKind } from "../runtime/infrastructure.ts";
+import type { GradeFingerprints } from "./fingerprint.ts";
 import type { ScenarioGrade } from "./scenario-grade.ts";
 
 export interface GradeReport {
@@ -10,6 +14,12 @@ export interface GradeReport {
   submission: string;
   harnessVersion: string;
   seed: number;
+  /** Where the seed came from: "--seed", "course file", "submission id 123" or "random". */
+  seedSource: string;
+  /** What the grade was made from. */
+  fingerprints: GradeFingerprints;
+  /** The course file as the grader named it; reproduce commands shown to students drop it. */
+  course?: string;
   timeScale: number;
   /** Where the nodes ran: "docker" is the sandbox, "process" plain local processes. */
   runtime: RuntimeKind;
@@ -44,9 +54,36 @@ export function sumScores(grades: ScenarioGrade[]): { score: number; maxScore: n
   };
 }
 
-/** "3 scenarios are hidden (graded, results not shown here)", or "" when none are. */
+/**
+ * "2 more scenarios are graded but not shown here (...), worth 15 points: ...", or "".
+ * Their points count in results.json's score (Gradescope's grade), so the text says so rather
+ * than let the score shown pass for the whole grade.
+ */
 export function hiddenNote(report: GradeReport, view: View): string {
-  const hidden = report.scenarios.length - shownScenarios(report, view).length;
-  if (hidden === 0) return "";
-  return `${hidden} more scenario${hidden === 1 ? " is" : "s are"} graded but not shown here (hidden or shown after the due date).`;
+  const shown = new Set(shownScenarios(report, view));
+  const unseen = report.scenarios.filter((grade) => !shown.has(grade));
+  if (unseen.length === 0) return "";
+  const { maxScore } = sumScores(unseen);
+  const one = unseen.length === 1;
+  return `${unseen.length} more scenario${one ? " is" : "s are"} graded but not shown here (hidden or shown after the due date), worth ${maxScore} point${maxScore === 1 ? "" : "s"}: ${one ? "its" : "their"} points count in the total score.`;
+}
+
+/**
+ * A run as the view's reader may use it. Students do not have the grader's course file: their
+ * reproduce command leaves it out when the lab's own scenario runs the same, and otherwise
+ * names the file by its base name and says the course must publish it.
+ */
+export function runForView(
+  result: ScenarioResult,
+  course: string | undefined,
+  needsCourse: boolean,
+  view: View,
+): ScenarioResult {
+  if (view === "staff" || course === undefined) return result;
+  const flag = ` --course ${quoteArg(course)}`;
+  const published = basename(course);
+  const reproduce = needsCourse
+    ? `${result.reproduce.replace(flag, ` --course ${quoteArg(published)}`)} (${published} is the course file: this scenario is the course's own, so course staff must publish that file to make it reproducible)`
+    : result.reproduce.replace(flag, "");
+  return { ...result, reproduce };
 }

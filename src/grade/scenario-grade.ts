@@ -28,6 +28,8 @@ export interface ScenarioGrade {
   reason?: string;
   durationMs: number;
   results: ScenarioResult[];
+  /** The course runs it differently from the lab: reproducing it needs the course file. */
+  needsCourse: boolean;
 }
 
 /**
@@ -75,6 +77,7 @@ export function gradeScenario(
     ...(reason !== undefined ? { reason } : {}),
     durationMs: results.reduce((sum, result) => sum + result.durationMs, 0),
     results,
+    needsCourse: planned.needsCourse,
   };
 }
 

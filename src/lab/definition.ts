@@ -155,7 +155,16 @@ export interface CourseFile {
   extraScenarios?: ScenarioDefinition[];
   /** Where `dslab grade` and `grade-all` run nodes unless `--runtime` says otherwise. */
   runtime?: RuntimeKind;
+  /**
+   * The first seed of every grading unless `--seed` says otherwise: one for everyone, or
+   * "submission-id" for one derived from the Gradescope submission's id, so a regrade of the
+   * same submission meets the same faults.
+   */
+  seed?: CourseSeed;
 }
+
+export type CourseSeed = number | typeof SEED_FROM_SUBMISSION_ID;
+export const SEED_FROM_SUBMISSION_ID = "submission-id";
 
 /** A course file that cannot be used: every problem names the file and the field. */
 export class CourseFileError extends Error {
@@ -200,6 +209,13 @@ export const COURSE_FILE_SCHEMA = {
     $schema: { type: "string" },
     lab: { type: "string", minLength: 1 },
     runtime: { enum: RUNTIME_KINDS },
+    // 2^31 - 1: MAX_SEED of src/cli/seed.ts, which imports this module.
+    seed: {
+      oneOf: [
+        { type: "integer", minimum: 0, maximum: 2 ** 31 - 1 },
+        { const: SEED_FROM_SUBMISSION_ID },
+      ],
+    },
     overrides: {
       type: "object",
       additionalProperties: {
@@ -253,6 +269,13 @@ function describeCourseErrors(errors: ErrorObject[]): string[] {
     // The nemesis plan's oneOf repeats each problem once per fault kind; its own line says enough.
     if (error.keyword === "oneOf") continue;
     const at = error.instancePath === "" ? "the file" : error.instancePath;
+    if (at === "/seed") {
+      // One line for both of its forms, not one per form.
+      lines.add(
+        `/seed must be a seed from 0 to 2147483647 or "${SEED_FROM_SUBMISSION_ID}" (not ${JSON.stringify(error.data)})`,
+      );
+      continue;
+    }
     if (error.keyword === "additionalProperties") {
       const field = String(error.params.additionalProperty);
       lines.add(`${at} has an unknown field "${field}": remove it or fix its spelling`);
@@ -326,4 +349,39 @@ export function applyCourse(
     return { ...scenario, ...override, ...(workload ? { workload } : {}) };
   });
   return { ...definition, scenarios: [...scenarios, ...(course.extraScenarios ?? [])] };
+}
+
+/** The fields that decide what a run does (the rest only present or weigh its result). */
+const RUN_FIELDS = ["probe", "workload", "nemesis", "expectAllOk", "nodes", "params"] as const;
+
+/**
+ * True when the course's version of a scenario runs differently from the lab's own (or the
+ * lab has no such scenario): reproducing it then needs the course file.
+ */
+export function courseChangesRun(lab: LabDefinition, scenario: ScenarioDefinition): boolean {
+  const own = lab.scenarios.find((candidate) => candidate.name === scenario.name);
+  return (
+    own === undefined ||
+    RUN_FIELDS.some((field) => JSON.stringify(own[field]) !== JSON.stringify(scenario[field]))
+  );
+}
+
+/**
+ * What a course file allows but probably does not mean: hidden scenarios that carry points
+ * count in the grade while students never see why they lost them (and Gradescope hides the
+ * total score from students while any test is hidden). `names` false keeps scenario names out
+ * (the warning may be printed where students read).
+ */
+export function courseWarnings(scenarios: ScenarioDefinition[], names: boolean): string[] {
+  const hidden = scenarios.filter(
+    (scenario) => scenario.visibility === "hidden" && scenario.points > 0,
+  );
+  if (hidden.length === 0) return [];
+  const points = hidden.reduce((sum, scenario) => sum + scenario.points, 0);
+  const which = names
+    ? ` (${hidden.map((scenario) => `${scenario.name}: ${scenario.points}`).join(", ")})`
+    : "";
+  return [
+    `${hidden.length} hidden scenario${hidden.length === 1 ? " carries" : "s carry"} ${points} points${which}: they count in the score, but students never see why they lost them, and Gradescope hides the total score from students while any test is hidden; give them "visibility": "after_due_date" or "after_published", or 0 points`,
+  ];
 }
