@@ -71,6 +71,11 @@ export interface TraceHeader {
   reproduce: string;
   /** Scenario parameters as run (workload sizes, probe name...). */
   params: Record<string, unknown>;
+  /**
+   * The end event carries a digest of this algorithm (src/trace/digest.ts); absent in traces
+   * written before dslab recorded one.
+   */
+  digest?: "sha256";
 }
 
 export interface NodeStartEvent {
@@ -320,6 +325,8 @@ export interface EndEvent {
   t: number;
   status: "completed" | "interrupted" | "aborted";
   reason?: string;
+  /** SHA-256 (hex) of every line before this one, when the header announces a digest. */
+  digest?: string;
 }
 
 export type TraceEvent =
