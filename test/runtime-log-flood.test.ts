@@ -1,12 +1,17 @@
 /**
- * A node's logs stay within its budget in trace bytes whatever it prints (issue 12, finding
- * 3): empty or short lines cost their whole trace line, what is past the budget is counted
- * in one node.log.dropped, and a flooding submission ends as a failed check.
+ * A node's output stays within its budgets in trace bytes whatever it prints (issue 12,
+ * finding 3): empty or short log lines cost their whole trace line, what is past the log
+ * budget is counted in one node.log.dropped, events past theirs fail the run, and a flooding
+ * submission ends as a failed check.
  */
 import { readFile } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_OUTPUT_LIMITS, NodeOutput } from "../src/runtime/node-output.ts";
+import {
+  DEFAULT_OUTPUT_LIMITS,
+  NodeOutput,
+  type OutputLimits,
+} from "../src/runtime/node-output.ts";
 import type { TraceEvent } from "../src/trace/events.ts";
 import { readTrace } from "../src/trace/reader.ts";
 import { fixtureRunner } from "./support/e2e.ts";
@@ -17,22 +22,24 @@ const traceBytes = (events: TraceEvent[]) =>
     .filter((e) => e.type === "node.log")
     .reduce((sum, e) => sum + Buffer.byteLength(JSON.stringify(e)) + 1, 0);
 
-async function feed(output: string, logBudgetBytes: number): Promise<TraceEvent[]> {
+/** Node n1's output as the trace records it, and the reasons it failed the run. */
+async function feed(output: string, limits: Partial<OutputLimits>) {
   const events: TraceEvent[] = [];
+  const fatal: string[] = [];
   const nodeOutput = new NodeOutput(
     "n1",
-    { ...DEFAULT_OUTPUT_LIMITS, logBudgetBytes },
+    { ...DEFAULT_OUTPUT_LIMITS, ...limits },
     new Set(["decided"]),
-    { emit: (e) => events.push(e), now: () => 1, onFatal: () => undefined },
+    { emit: (e) => events.push(e), now: () => 1, onFatal: (reason) => fatal.push(reason) },
   );
   await nodeOutput.attach(Readable.from([Buffer.from(output)]), "stdout");
   nodeOutput.flushDropped();
-  return events;
+  return { events, fatal };
 }
 
 describe("node output budget", () => {
   it("charges an empty line its trace line and counts the lines past the budget", async () => {
-    const events = await feed("\n".repeat(100_000), 10_000);
+    const { events } = await feed("\n".repeat(100_000), { logBudgetBytes: 10_000 });
     const logs = events.filter((e) => e.type === "node.log");
     expect(traceBytes(events)).toBeLessThanOrEqual(10_000);
     expect(logs.length).toBeGreaterThan(100);
@@ -45,11 +52,20 @@ describe("node output budget", () => {
   it("stops the log where the budget ran out, while lab events still come through", async () => {
     const long = "y".repeat(2_000);
     const lines = ["a", long, "b", JSON.stringify({ type: "decided", value: 7 }), "c"];
-    const events = await feed(`${lines.join("\n")}\n`, 1_000);
+    const { events } = await feed(`${lines.join("\n")}\n`, { logBudgetBytes: 1_000 });
     const kept = events.map((e) => (e.type === "node.log" ? e.line : e.type));
     // "b" and "c" would fit after the long line, but the log has no holes.
     expect(kept).toEqual(["a", "node.event", "node.log.dropped"]);
     expect(events.at(-1)).toMatchObject({ lines: 3, bytes: 2_002 });
+  });
+
+  it("fails the run at the first event past the events' budget and keeps no more", async () => {
+    const big = JSON.stringify({ type: "decided", padding: "p".repeat(1_000) });
+    const { events, fatal } = await feed(`${big}\n`.repeat(1_000), { eventBudgetBytes: 10_000 });
+    expect(events.filter((e) => e.type === "node.event")).toHaveLength(9);
+    expect(fatal).toEqual([
+      "node n1 printed more than 10000 bytes of events in the trace (the limit per node and run)",
+    ]);
   });
 });
 

@@ -6,7 +6,7 @@
  * memory is bounded however short its lines are.
  */
 import type { Readable } from "node:stream";
-import type { NodeId, NodeLogEvent, TraceEvent } from "../trace/events.ts";
+import type { NodeId, NodeLogEvent, NodeOutputEvent, TraceEvent } from "../trace/events.ts";
 import { LineSplitter, type SplitLine } from "./line-splitter.ts";
 
 export interface OutputLimits {
@@ -14,6 +14,8 @@ export interface OutputLimits {
   logBudgetBytes: number;
   /** Events per node and run; one more fails the run (default 100,000). */
   maxEvents: number;
+  /** Trace bytes of node.event events per node and run; more fails the run (default 16 MiB). */
+  eventBudgetBytes: number;
   /** One line's cap; the rest is cut and the line marked (default 64 KiB). */
   maxLineBytes: number;
 }
@@ -21,6 +23,7 @@ export interface OutputLimits {
 export const DEFAULT_OUTPUT_LIMITS: OutputLimits = {
   logBudgetBytes: 16 * 1024 * 1024,
   maxEvents: 100_000,
+  eventBudgetBytes: 16 * 1024 * 1024,
   maxLineBytes: 64 * 1024,
 };
 
@@ -44,6 +47,8 @@ export class NodeOutput {
   #droppedLines = 0;
   #droppedBytes = 0;
   #events = 0;
+  #eventBytes = 0;
+  #eventsOverLimit = false;
   #tail: string[] = [];
 
   constructor(
@@ -114,9 +119,8 @@ export class NodeOutput {
         stream,
         line: line.text,
       };
-      // A line costs its whole trace line, envelope and newline included: an empty line
-      // costs about 70 bytes, so a flood of them spends the budget like any other.
-      const cost = Buffer.byteLength(JSON.stringify(event)) + 1;
+      // An empty line costs about 70 bytes, so a flood of them spends the budget like any other.
+      const cost = traceLineBytes(event);
       if (this.#logBytes + cost <= this.#limits.logBudgetBytes) {
         this.#logBytes += cost;
         this.#hooks.emit(event);
@@ -130,15 +134,26 @@ export class NodeOutput {
   }
 
   #onEvent(t: number, event: Record<string, unknown>): void {
+    // The run fails at the first event past a limit; later ones are not kept, so the
+    // checkers' copy of the trace stays bounded however big or many the events are.
+    if (this.#eventsOverLimit) return;
+    const nodeEvent: NodeOutputEvent = { type: "node.event", t, node: this.#node, event };
     this.#events += 1;
-    if (this.#events <= this.#limits.maxEvents) {
-      this.#hooks.emit({ type: "node.event", t, node: this.#node, event });
-    } else if (this.#events === this.#limits.maxEvents + 1) {
-      // The run fails here; later events are not kept, so memory stays bounded.
-      this.#hooks.onFatal(
-        `node ${this.#node} printed more than ${this.#limits.maxEvents} events (the limit per node and run)`,
-      );
+    this.#eventBytes += traceLineBytes(nodeEvent);
+    const over =
+      this.#events > this.#limits.maxEvents
+        ? `${this.#limits.maxEvents} events`
+        : this.#eventBytes > this.#limits.eventBudgetBytes
+          ? `${this.#limits.eventBudgetBytes} bytes of events in the trace`
+          : undefined;
+    if (over === undefined) {
+      this.#hooks.emit(nodeEvent);
+      return;
     }
+    this.#eventsOverLimit = true;
+    this.#hooks.onFatal(
+      `node ${this.#node} printed more than ${over} (the limit per node and run)`,
+    );
   }
 
   #labEvent(text: string): Record<string, unknown> | undefined {
@@ -155,4 +170,9 @@ export class NodeOutput {
       ? record
       : undefined;
   }
+}
+
+/** What an event adds to trace.jsonl (and, about, to the checkers' copy in memory). */
+function traceLineBytes(event: TraceEvent): number {
+  return Buffer.byteLength(JSON.stringify(event)) + 1;
 }
