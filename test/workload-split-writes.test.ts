@@ -29,23 +29,8 @@ describe("split writes", () => {
     await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : 0;
-    const started = performance.now();
-    const recorder = new RpcRecorder(
-      () => undefined,
-      () => performance.now() - started,
-    );
     const pauseMs = 40;
-    const client = new AmoClient(recorder, {
-      name: "c1",
-      clientId: 0n,
-      endpoint: { link: "c1-n1", host: "127.0.0.1", port },
-      retransmitMs: 200,
-      giveUpMs: 100,
-      ackEvery: 1,
-      newConnectionEvery: 3,
-      signal: new AbortController().signal,
-      splitWrites: { every: 2, pauseMs },
-    });
+    const client = splittingClient(port, 2, pauseMs);
     // Nobody answers: each call is one transmission, given up after giveUpMs.
     await client.perform({ proc: "GET", key: "/whole" }, "none");
     await client.perform({ proc: "GET", key: "/split" }, "none");
@@ -89,22 +74,7 @@ describe("a server that answers the first part of a split record", () => {
     await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : 0;
-    const started = performance.now();
-    const recorder = new RpcRecorder(
-      () => undefined,
-      () => performance.now() - started,
-    );
-    const client = new AmoClient(recorder, {
-      name: "c1",
-      clientId: 0n,
-      endpoint: { link: "c1-n1", host: "127.0.0.1", port },
-      retransmitMs: 200,
-      giveUpMs: 100,
-      ackEvery: 1,
-      newConnectionEvery: 3,
-      signal: new AbortController().signal,
-      splitWrites: { every: 1, pauseMs: 40 },
-    });
+    const client = splittingClient(port, 1, 40);
     const answered = await client.perform({ proc: "GET", key: "/one" }, "none");
     expect(answered.outcome).toMatchObject({ kind: "accepted-error", stat: "GARBAGE_ARGS" });
     await client.perform({ proc: "GET", key: "/two" }, "none");
@@ -130,3 +100,23 @@ describe("sliced-streams on a server that takes one read for one record", () => 
     expect(wire?.evidence[0]?.message).toMatch(/must get SUCCESS .* but got GARBAGE_ARGS/);
   });
 });
+
+/** A lab 1 client to port that writes every `every`-th call in two parts pauseMs apart. */
+function splittingClient(port: number, every: number, pauseMs: number): AmoClient {
+  const started = performance.now();
+  const recorder = new RpcRecorder(
+    () => undefined,
+    () => performance.now() - started,
+  );
+  return new AmoClient(recorder, {
+    name: "c1",
+    clientId: 0n,
+    endpoint: { link: "c1-n1", host: "127.0.0.1", port },
+    retransmitMs: 200,
+    giveUpMs: 100,
+    ackEvery: 1,
+    newConnectionEvery: 3,
+    signal: new AbortController().signal,
+    splitWrites: { every, pauseMs },
+  });
+}
