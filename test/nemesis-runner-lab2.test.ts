@@ -377,7 +377,39 @@ describe("runner: reactions", () => {
     await running;
   });
 
-  it("crashes the others only once the decider is cut off", async () => {
+  it("crashing every other node: kills first, then the isolation, and nobody back before it is in force", async () => {
+    const h = harness();
+    // Slow toxic changes: the restarts must still wait for the isolation.
+    const apply = h.network.apply.bind(h.network);
+    h.network.apply = async (fault) => {
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      h.runtime.calls.push(`cut ${fault.link}`);
+      return apply(fault);
+    };
+    const others: NemesisPlan = {
+      ...plan(60_000, { min: 20, max: 20 }),
+      reactions: [reaction("isolate-decider-crash-others", { min: 20, max: 20 })],
+    };
+    const specs = reactionsOf(7, others, scheduleOpts);
+    const controller = new AbortController();
+    const running = runSchedule([], { ...h.options, reactions: specs, signal: controller.signal });
+    h.decide("n3", 1);
+    await until("the restarts", () => h.runtime.calls.some((c) => c.startsWith("restart")));
+    const calls = h.runtime.calls;
+    const kinds = calls.map((c) => c.split(" ")[0]);
+    const lastKill = kinds.lastIndexOf("kill");
+    const firstCut = kinds.indexOf("cut");
+    const lastCut = kinds.lastIndexOf("cut");
+    expect(calls.slice(0, lastKill + 1)).toEqual(["n1", "n2", "n4", "n5"].map((n) => `kill ${n}`));
+    expect(firstCut).toBeGreaterThan(lastKill);
+    expect(kinds.indexOf("restart")).toBeGreaterThan(lastCut);
+    // The crash-group (id 2) began before the cut (id 1).
+    expect(h.signs().slice(0, 2)).toEqual(["+2", "+1"]);
+    controller.abort();
+    await running;
+  });
+
+  it("crashing a minority: crashes only once the decider is cut off", async () => {
     const h = harness();
     // Slow toxic changes: a kill racing them is what deadlocks Toxiproxy's proxies.
     const apply = h.network.apply.bind(h.network);

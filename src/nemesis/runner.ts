@@ -6,6 +6,7 @@
  * final heal: no toxics, every proxy enabled, paused nodes resumed, crashed nodes restarted.
  */
 
+import { setTimeout as sleep } from "node:timers/promises";
 import { describeFault } from "../net/describe-fault.ts";
 import { isLinkFault, type LinkFaultTarget } from "../net/fault-network.ts";
 import type { NodeRuntime } from "../runtime/types.ts";
@@ -28,6 +29,13 @@ import {
   shortestFiringMs,
 } from "./reactions.ts";
 import { activeMs } from "./schedule.ts";
+
+/**
+ * How long after a reaction's kills its isolation's toxics wait: Toxiproxy closes the dead
+ * nodes' connections in that time, and a connection closing while a toxic is added deadlocks
+ * the proxy (see fault-network.ts).
+ */
+const CLOSED_CONNECTIONS_GRACE_MS = 25;
 
 export interface NemesisRunOptions {
   network: LinkFaultTarget;
@@ -254,11 +262,13 @@ export async function runSchedule(
     );
     timers.add(timer);
   };
-  /** Starts a fault after delayMs, and after fault `behind` (if any) has begun. */
-  const startAfter = (s: ScheduledFault, delayMs: number, behind?: number) => {
+  /** Starts a fault after delayMs, and after fault `behind` (if any) has begun and graceMs more. */
+  const startAfter = (s: ScheduledFault, delayMs: number, behind?: number, graceMs = 0) => {
     after(delayMs, `start fault ${s.id} (${describeFault(s.fault)})`, () => {
       const first = behind === undefined ? undefined : begun.get(behind);
-      const started = first ? first.then(() => begin(s)) : begin(s);
+      const started = first
+        ? first.then(() => (graceMs > 0 ? sleep(graceMs) : undefined)).then(() => begin(s))
+        : begin(s);
       begun.set(
         s.id,
         started.catch(() => undefined),
@@ -266,10 +276,14 @@ export async function runSchedule(
       return started;
     });
   };
-  /** Ends a fault after delayMs (once it has begun); `onEnd` runs once it ended. */
-  const endAfter = (s: ScheduledFault, delayMs: number, onEnd: () => void) => {
+  /**
+   * Ends a fault after delayMs (once it has begun, and fault `behind` too, if any); `onEnd`
+   * runs once it ended.
+   */
+  const endAfter = (s: ScheduledFault, delayMs: number, onEnd: () => void, behind?: number) => {
     after(delayMs, `end fault ${s.id} (${describeFault(s.fault)})`, async () => {
       try {
+        if (behind !== undefined) await begun.get(behind);
         await end(s);
       } finally {
         onEnd();
@@ -378,30 +392,37 @@ export async function runSchedule(
       },
     };
     hold = current;
-    // From timers, not inside the emit that delivered the decision. The crash waits until
-    // the decider is cut off: as the scenario says, and killing nodes while toxics are being
-    // added on their links is what deadlocks Toxiproxy's proxies (see fault-network.ts).
-    startAfter(isolation, 0);
-    plan(
-      crash,
-      0,
-      () => {
-        settle();
-        current.crashEnded = true;
-        // Its nodes are ready again (or failed to start, as traced): the decider stays cut
-        // off until the others have all decided, however slow they are, up to maxHoldMs.
-        if (firing.crash.nodes.some((node) => crashed.get(node)?.state === "failed")) {
-          current.end({ by: "restart-failed" });
-        } else if (current.undecided.size === 0) {
-          current.end({ by: "decided" });
-        } else {
-          after(firing.maxHoldMs, `end fault ${isolation.id} at its longest hold`, async () =>
-            current.end({ by: "max-hold", undecided: [...current.undecided] }),
-          );
-        }
-      },
-      isolation.id,
-    );
+    const crashEnded = () => {
+      settle();
+      current.crashEnded = true;
+      // Its nodes are ready again (or failed to start, as traced): the decider stays cut
+      // off until the others have all decided, however slow they are, up to maxHoldMs.
+      if (firing.crash.nodes.some((node) => crashed.get(node)?.state === "failed")) {
+        current.end({ by: "restart-failed" });
+      } else if (current.undecided.size === 0) {
+        current.end({ by: "decided" });
+      } else {
+        after(firing.maxHoldMs, `end fault ${isolation.id} at its longest hold`, async () =>
+          current.end({ by: "max-hold", undecided: [...current.undecided] }),
+        );
+      }
+    };
+    // From timers, not inside the emit that delivered the decision. Toxics are never added
+    // while the crash closes connections on the same links: that deadlocks Toxiproxy's
+    // proxies (see fault-network.ts).
+    if (firing.crash.nodes.length === firing.awaited.length) {
+      // Crashing every other node cuts the decider off by itself, and at once: the kills go
+      // first, so a node that would have learned the decision in the milliseconds the
+      // toxics take is already down; the isolation follows once their connections have
+      // closed, and nobody is back before it is in force.
+      startAfter(crash, 0);
+      startAfter(isolation, 0, crash.id, CLOSED_CONNECTIONS_GRACE_MS);
+      endAfter(crash, firing.crash.restartAfterMs, crashEnded, isolation.id);
+    } else {
+      // A survivor that is not crashed could still hear from the decider: cut it off first.
+      startAfter(isolation, 0);
+      plan(crash, 0, crashEnded, isolation.id);
+    }
   };
   const unsubscribe = reactors.length > 0 ? options.observe?.(react) : undefined;
   if (pending === 0) finish();
