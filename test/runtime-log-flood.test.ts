@@ -69,6 +69,31 @@ describe("node output budget", () => {
   });
 });
 
+describe("events printed again after a restart", () => {
+  it("are free once per incarnation; new events and repeats within one run count", async () => {
+    const events: TraceEvent[] = [];
+    const fatal: string[] = [];
+    const output = new NodeOutput(
+      "n1",
+      { ...DEFAULT_OUTPUT_LIMITS, maxEvents: 3 },
+      new Set(["decided"]),
+      { emit: (e) => events.push(e), now: () => 1, onFatal: (reason) => fatal.push(reason) },
+    );
+    const decided = (slot: number) => `${JSON.stringify({ type: "decided", slot })}\n`;
+    const print = (text: string) => output.attach(Readable.from([Buffer.from(text)]), "stdout");
+    output.beginIncarnation();
+    await print(decided(1) + decided(2) + decided(3));
+    for (let restart = 0; restart < 5; restart += 1) {
+      output.beginIncarnation();
+      await print(decided(1) + decided(2) + decided(3)); // what it recovered: free
+    }
+    expect(fatal).toEqual([]);
+    expect(events.filter((e) => e.type === "node.event")).toHaveLength(18);
+    await print(decided(1)); // twice in one incarnation: counts, and is the 4th
+    expect(fatal).toEqual(["node n1 printed more than 3 events (the limit per node and run)"]);
+  });
+});
+
 describe("a submission flooding its logs", () => {
   const run = fixtureRunner("rpc");
 

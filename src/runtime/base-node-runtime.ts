@@ -235,7 +235,7 @@ export abstract class BaseNodeRuntime<Handle> implements NodeRuntime {
       });
       return { ok: false, reason };
     };
-    state.output.clearTail();
+    state.output.beginIncarnation();
     const launched = await this.launch(state, inc);
     if (!launched.ok) return failed(launched.reason);
     inc.pid = launched.pid;

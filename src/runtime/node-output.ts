@@ -3,7 +3,8 @@
  * lab-defined "type" on stdout) become node.event and are never dropped; every other line is
  * node.log until the node's log budget for the run is spent, then it is only counted. The
  * budget is in trace bytes, so what a node's logs add to the trace and to the harness's
- * memory is bounded however short its lines are.
+ * memory is bounded however short its lines are. Events past their limits fail the run,
+ * except an event an earlier incarnation printed, printed once again after a restart.
  */
 import type { Readable } from "node:stream";
 import type { NodeId, NodeLogEvent, NodeOutputEvent, TraceEvent } from "../trace/events.ts";
@@ -49,6 +50,9 @@ export class NodeOutput {
   #events = 0;
   #eventBytes = 0;
   #eventsOverLimit = false;
+  /** Events (as printed, parsed and serialized again) of earlier incarnations and this one. */
+  #earlierEvents = new Set<string>();
+  #currentEvents = new Set<string>();
   #tail: string[] = [];
 
   constructor(
@@ -78,9 +82,14 @@ export class NodeOutput {
     });
   }
 
-  /** A new incarnation starts: its failure reason should show only its own lines. */
-  clearTail(): void {
+  /**
+   * A new incarnation starts: its failure reason shows only its own lines, and the events
+   * the earlier ones printed may be printed again once without counting against the limits.
+   */
+  beginIncarnation(): void {
     this.#tail = [];
+    for (const key of this.#currentEvents) this.#earlierEvents.add(key);
+    this.#currentEvents.clear();
   }
 
   /** The last lines of the current incarnation, for failure reasons. */
@@ -138,6 +147,16 @@ export class NodeOutput {
     // checkers' copy of the trace stays bounded however big or many the events are.
     if (this.#eventsOverLimit) return;
     const nodeEvent: NodeOutputEvent = { type: "node.event", t, node: this.#node, event };
+    // A node reprints what it recovered after each restart (lab 2's decide lines): that
+    // repeat is free, so a correct node is never failed by how often the nemesis restarts it.
+    // What is kept to know repeats is at most what the budgets let count.
+    const key = JSON.stringify(event);
+    const repeat = this.#earlierEvents.has(key) && !this.#currentEvents.has(key);
+    if (repeat) {
+      this.#currentEvents.add(key);
+      this.#hooks.emit(nodeEvent);
+      return;
+    }
     this.#events += 1;
     this.#eventBytes += traceLineBytes(nodeEvent);
     const over =
@@ -147,6 +166,7 @@ export class NodeOutput {
           ? `${this.#limits.eventBudgetBytes} bytes of events in the trace`
           : undefined;
     if (over === undefined) {
+      this.#currentEvents.add(key);
       this.#hooks.emit(nodeEvent);
       return;
     }
