@@ -1,8 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { cp, lstat, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
-import { killGroup, reaperTag, trackProcessGroup, untrackProcessGroup } from "../runtime/reaper.ts";
+import { createCgroup } from "../runtime/cgroup.ts";
+import { spawnGroupLeader } from "../runtime/group-leader.ts";
+import { killGroup } from "../runtime/reaper.ts";
+import { BuildOutput } from "./build-output.ts";
 import type { Manifest } from "./manifest.ts";
 import { isOutDir } from "./out-dir.ts";
 
@@ -10,6 +12,9 @@ export const BUILD_TIME_LIMIT_MS = 5 * 60_000;
 /** What the copy of the submission leaves out (by name): history, dependencies, dslab's output. */
 const LEFT_OUT_OF_COPY = /(^|\/)(\.git|dslab-out|node_modules)$/;
 const BUILD_LOG_LIMIT = 256 * 1024;
+/** After the build's shell exits, how long its last output may take to be read. */
+const OUTPUT_DRAIN_MS = 500;
+const KILL_LIMIT_MS = 5_000;
 
 export interface BuildResult {
   ok: boolean;
@@ -25,7 +30,9 @@ export interface BuildResult {
 /**
  * Copies the submission (symlinks dereferenced, so the student's tree is never written) and runs
  * its build command without network access where the machine allows (a new network namespace),
- * within the time limit. The log is kept whole in build.log; the result carries its tail.
+ * within the time limit: at the limit everything it started is killed and the result is given
+ * then, whoever still holds its output open. The log is kept in build.log (up to 64 MiB); the
+ * result carries its tail.
  */
 export async function buildSubmission(
   submissionDir: string,
@@ -56,41 +63,43 @@ export async function buildSubmission(
   const argv = offline
     ? ["unshare", "--net", "sh", "-c", manifest.build]
     : ["sh", "-c", manifest.build];
-  const build = execa(argv[0] as string, argv.slice(1), {
+  const command = `the build command "${manifest.build}"`;
+  const cgroup = await createCgroup("build");
+  // Its own process group (and cgroup), so that a timeout or the harness's death takes make's
+  // children too, and whatever it leaves running (a daemon, a stray server) goes at its end.
+  const build = await spawnGroupLeader(argv[0] as string, argv.slice(1), {
     cwd: dir,
-    all: true,
-    reject: false,
-    // Its own process group, so that a timeout or the harness's death takes make's children too.
-    detached: true,
-    cleanup: false,
-    stdin: "ignore",
-    maxBuffer: 64 * 1024 * 1024,
-    env: { DSLAB_BUILD: "1", ...reaperTag() },
+    env: { DSLAB_BUILD: "1" },
+    label: "dslab build",
+    cgroup,
   });
-  const pid = build.pid;
-  if (pid !== undefined) trackProcessGroup(pid, "dslab build");
+  if ("error" in build) {
+    await cgroup?.kill(KILL_LIMIT_MS);
+    throw new Error(`could not start ${command}: ${build.error}`);
+  }
+  const output = new BuildOutput([build.stdout, build.stderr]);
   let timedOut = false;
+  const stop = () => {
+    killGroup(build.pid, "SIGKILL");
+    void cgroup?.kill(KILL_LIMIT_MS).catch(() => undefined);
+  };
   const timer = setTimeout(() => {
     timedOut = true;
-    if (pid !== undefined) killGroup(pid, "SIGKILL");
+    stop();
   }, timeLimitMs);
   // Ctrl-C stops the build at once (the caller reports the run as interrupted).
-  const onAbort = () => pid !== undefined && killGroup(pid, "SIGKILL");
-  signal?.addEventListener("abort", onAbort, { once: true });
-  const result = await build;
+  signal?.addEventListener("abort", stop, { once: true });
+  const result = await build.exited;
   clearTimeout(timer);
-  signal?.removeEventListener("abort", onAbort);
-  if (pid !== undefined) {
-    // Whatever the build left running in its group (a daemon, a stray server) goes too.
-    killGroup(pid, "SIGKILL");
-    untrackProcessGroup(pid);
-  }
+  signal?.removeEventListener("abort", stop);
+  // Without a cgroup, a process that left the group may hold the pipes open for as long as it
+  // likes: its output is not worth waiting for.
+  await output.drain(OUTPUT_DRAIN_MS);
   const durationMs = Math.round(performance.now() - started);
-  const log = `${offline ? "" : "(network isolation unavailable here: built with network)\n"}$ ${manifest.build}\n${result.all ?? ""}\n`;
+  const log = `${offline ? "" : "(network isolation unavailable here: built with network)\n"}${cgroup ? "" : "(no cgroup here: a process that leaves the build's process group may outlive it)\n"}$ ${manifest.build}\n${output.text()}\n`;
   await writeFile(logPath, log);
   const logTail = log.length > BUILD_LOG_LIMIT ? log.slice(-BUILD_LOG_LIMIT) : log;
   const built = { dir, durationMs, logPath, logTail };
-  const command = `the build command "${manifest.build}"`;
   if (timedOut) {
     const limit = `${timeLimitMs / 1000} s`;
     return {
@@ -99,8 +108,8 @@ export async function buildSubmission(
       reason: `${command} did not finish within ${limit} and was killed`,
     };
   }
-  if (result.exitCode !== 0) {
-    const how = result.signal ? `was killed by ${result.signal}` : `exited with ${result.exitCode}`;
+  if (result.code !== 0) {
+    const how = result.signal ? `was killed by ${result.signal}` : `exited with ${result.code}`;
     return { ok: false, ...built, reason: `${command} ${how}; see ${logPath}` };
   }
   return { ok: true, ...built };

@@ -32,9 +32,8 @@ export async function liveProcessesInGroup(pgid: number): Promise<number[]> {
   return (await groupMembers(pgid)).filter((m) => m.state !== "Z").map((m) => m.pid);
 }
 
-/** Sum of VmRSS over the group, in KiB; processes that vanish meanwhile count as 0. */
-export async function groupRssKiB(pgid: number): Promise<number> {
-  const pids = await liveProcessesInGroup(pgid);
+/** Sum of VmRSS over the processes, in KiB; processes that vanish meanwhile count as 0. */
+export async function rssKiB(pids: number[]): Promise<number> {
   const sizes = await Promise.all(
     pids.map(async (pid) => {
       const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");

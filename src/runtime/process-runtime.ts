@@ -1,6 +1,8 @@
 /**
- * NodeRuntime with local processes: each node is a new session's leader (its own process
- * group), killed with SIGKILL to the group, paused with SIGSTOP / SIGCONT to the group.
+ * NodeRuntime with local processes: each incarnation is a new session's leader (its own
+ * process group) in a cgroup of its own where the machine allows (cgroup.ts): killed, paused
+ * and measured as the whole cgroup, so that a child that leaves the group (setsid) goes too.
+ * Without cgroups: SIGKILL, SIGSTOP / SIGCONT to the group, and the reaper's environment tag.
  */
 import { mkdir } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -12,8 +14,9 @@ import {
   type NodeState,
   nodeEnvironment,
 } from "./base-node-runtime.ts";
+import { type Cgroup, createCgroup } from "./cgroup.ts";
 import { spawnGroupLeader } from "./group-leader.ts";
-import { groupRssKiB, liveProcessesInGroup } from "./process-group.ts";
+import { liveProcessesInGroup, rssKiB } from "./process-group.ts";
 import { killGroup } from "./reaper.ts";
 import { settlesWithin } from "./settles-within.ts";
 import { acceptsConnections } from "./tcp-probe.ts";
@@ -27,25 +30,27 @@ const READY_POLL_MS = 50;
 const GROUP_POLL_MS = 20;
 const PROBE_TIMEOUT_MS = 500;
 
-/** Nothing to keep between incarnations: each one is a fresh process group. */
-type NoHandle = undefined;
+/** The current incarnation's cgroup (each incarnation gets a fresh one, or none). */
+interface NodeCgroup {
+  cgroup?: Cgroup;
+}
 
-export class ProcessRuntime extends BaseNodeRuntime<NoHandle> {
+export class ProcessRuntime extends BaseNodeRuntime<NodeCgroup> {
   readonly kind = "process";
 
   constructor(options: ProcessRuntimeOptions) {
     super(options, READY_POLL_MS);
   }
 
-  protected async prepare(): Promise<NoHandle> {
-    return undefined;
+  protected async prepare(): Promise<NodeCgroup> {
+    return {};
   }
 
-  protected readyProbe(state: NodeState<NoHandle>): { host: string; ports: number[] } {
+  protected readyProbe(state: NodeState<NodeCgroup>): { host: string; ports: number[] } {
     return { host: "127.0.0.1", ports: nodePorts(state.spec) };
   }
 
-  protected async launch(state: NodeState<NoHandle>): Promise<Launch> {
+  protected async launch(state: NodeState<NodeCgroup>): Promise<Launch> {
     const { spec } = state;
     try {
       await mkdir(spec.dataDir, { recursive: true });
@@ -62,42 +67,57 @@ export class ProcessRuntime extends BaseNodeRuntime<NoHandle> {
     }
     const [file, ...args] = spec.argv;
     if (file === undefined) return fail("the node's argv is empty");
+    const label = `node-${spec.id}`;
+    try {
+      state.handle.cgroup = await createCgroup(label);
+    } catch (error) {
+      return fail(`could not create the node's cgroup: ${(error as Error).message}`);
+    }
     const leader = await spawnGroupLeader(file, args, {
       cwd: spec.cwd,
       env: nodeEnvironment(spec),
       label: `dslab node ${spec.id}`,
+      cgroup: state.handle.cgroup,
     });
     if ("error" in leader) {
+      await state.handle.cgroup?.kill(KILL_TIMEOUT_MS);
       return fail(`could not start ${JSON.stringify(spec.argv)}: ${leader.error}`);
     }
     return { ok: true, ...leader };
   }
 
-  protected async terminate(state: NodeState<NoHandle>, inc: Incarnation): Promise<void> {
-    killGroup(inc.pid, "SIGKILL");
+  protected async terminate(state: NodeState<NodeCgroup>, inc: Incarnation): Promise<void> {
     const limitMs = KILL_TIMEOUT_MS * this.timeScale;
-    if (!(await groupGone(inc, limitMs))) {
+    const { cgroup } = state.handle;
+    const gone = cgroup
+      ? (await cgroup.kill(limitMs)) && (await settlesWithin(inc.exited, limitMs))
+      : await groupGone(inc, limitMs);
+    if (!gone) {
       throw new Error(
-        `node ${state.spec.id} (process group ${inc.pid}) still runs ${limitMs} ms after SIGKILL; a process may be stuck in the kernel (state D)`,
+        `node ${state.spec.id} (${cgroup ? `cgroup ${cgroup.dir}` : `process group ${inc.pid}`}) still runs ${limitMs} ms after SIGKILL; a process may be stuck in the kernel (state D)`,
       );
     }
   }
 
-  protected async freeze(_state: NodeState<NoHandle>, inc: Incarnation): Promise<void> {
-    killGroup(inc.pid, "SIGSTOP");
+  protected async freeze(state: NodeState<NodeCgroup>, inc: Incarnation): Promise<void> {
+    if (state.handle.cgroup) await state.handle.cgroup.freeze();
+    else killGroup(inc.pid, "SIGSTOP");
   }
 
-  protected async thaw(_state: NodeState<NoHandle>, inc: Incarnation): Promise<void> {
-    killGroup(inc.pid, "SIGCONT");
+  protected async thaw(state: NodeState<NodeCgroup>, inc: Incarnation): Promise<void> {
+    if (state.handle.cgroup) await state.handle.cgroup.thaw();
+    else killGroup(inc.pid, "SIGCONT");
   }
 
-  protected measureRssKiB(_state: NodeState<NoHandle>, inc: Incarnation): Promise<number> {
-    return groupRssKiB(inc.pid);
+  protected async measureRssKiB(state: NodeState<NodeCgroup>, inc: Incarnation): Promise<number> {
+    const { cgroup } = state.handle;
+    return rssKiB(cgroup ? await cgroup.pids() : await liveProcessesInGroup(inc.pid));
   }
 }
 
 /** The leader has exited and no other member of its group still runs. */
 async function groupGone(inc: Incarnation, limitMs: number): Promise<boolean> {
+  killGroup(inc.pid, "SIGKILL");
   const deadline = Date.now() + limitMs;
   if (!(await settlesWithin(inc.exited, limitMs))) return false;
   while ((await liveProcessesInGroup(inc.pid)).length > 0) {

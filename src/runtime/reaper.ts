@@ -4,13 +4,16 @@
  * an uncaught error, and (through a detached watchdog) when the harness itself is SIGKILLed.
  * Each of those processes also carries DSLAB_REAPER=<this harness's tag> in its environment,
  * which its children inherit: the watchdog kills whatever still carries the tag, so a process
- * that left its group (setsid) or was spawned a moment before the harness died goes too.
+ * that left its group (setsid) or was spawned a moment before the harness died goes too; and
+ * the cgroups the harness made for builds and nodes (cgroup.ts) are emptied and removed, which
+ * also takes a process that left its group and cleared its environment.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { cgroupSupport, killEveryCgroupSync } from "./cgroup.ts";
 
 const tracked = new Map<number, string>();
 const groupsFile = join(tmpdir(), `dslab-reaper-${process.pid}.pgids`);
@@ -51,11 +54,12 @@ export function untrackProcessGroup(pgid: number): void {
 }
 
 /**
- * SIGKILLs every tracked group and every process carrying this harness's tag, synchronously
- * (it runs inside 'exit' handlers).
+ * SIGKILLs every tracked group, every cgroup of ours and every process carrying this
+ * harness's tag, synchronously (it runs inside 'exit' handlers).
  */
 export function killTrackedGroups(): void {
   for (const pgid of tracked.keys()) killGroup(pgid, "SIGKILL");
+  killEveryCgroupSync();
   tracked.clear();
   writeGroupsFile();
   if (installed) for (const pid of taggedProcesses()) killQuietly(pid);
@@ -128,11 +132,12 @@ function writeGroupsFile(): void {
  * A SIGKILLed harness runs no handler, so a tiny shell loop in its own session polls the
  * harness, kills the groups listed in the file, then sweeps /proc for processes still carrying
  * the tag until none is left, at least three rounds (one may have been exec'ing as the harness
- * died). The harness is known by its pid and start time: a zombie, or its pid reused by another
+ * died), and empties and removes the harness's cgroups (v2: cgroup.kill; v1: SIGKILL each
+ * member, then thaw). The harness is known by its pid and start time: a zombie, or its pid reused by another
  * process (pids wrap at 32768 on many machines), counts as dead.
  */
 const WATCHDOG_SCRIPT = `
-p=$1; f=$2; tag=$3
+p=$1; f=$2; tag=$3; kind=$4; cg=$5
 since=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f20)
 alive() {
   s=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null) || return 1
@@ -143,6 +148,19 @@ while alive; do sleep 0.5; done
 if [ -f "$f" ]; then
   for g in $(cat "$f"); do kill -KILL -"$g" 2>/dev/null; done
   rm -f "$f"
+fi
+if [ -n "$cg" ]; then
+  for round in 1 2 3 4 5 6 7 8 9 10; do
+    for d in "$cg"/*/; do
+      [ -d "$d" ] || continue
+      if [ "$kind" = v2 ]; then echo 1 > "$d/cgroup.kill"
+      else for q in $(cat "$d/cgroup.procs"); do kill -KILL "$q"; done; echo THAWED > "$d/freezer.state"
+      fi 2>/dev/null
+      rmdir "$d" 2>/dev/null
+    done
+    { [ ! -d "$cg" ] || rmdir "$cg" 2>/dev/null; } && break
+    sleep 0.2
+  done
 fi
 for round in 1 2 3 4 5 6 7 8 9 10; do
   found=
@@ -162,9 +180,11 @@ function startWatchdog(): void {
   writeGroupsFile();
   // Not with the tag of a harness that started this one (grade-all's): its sweep would kill it.
   const { [REAPER_ENV]: _parentTag, ...env } = process.env;
+  const cgroups = cgroupSupport();
+  const [kind, parent] = cgroups.available ? [cgroups.kind, cgroups.parent] : ["", ""];
   const watchdog = spawn(
     "sh",
-    ["-c", WATCHDOG_SCRIPT, "dslab-reaper", String(process.pid), groupsFile, tag],
+    ["-c", WATCHDOG_SCRIPT, "dslab-reaper", String(process.pid), groupsFile, tag, kind, parent],
     { detached: true, stdio: "ignore", env },
   );
   watchdog.on("error", () => {
