@@ -12,7 +12,8 @@ import { describe, expect, it } from "vitest";
 import { junitXml } from "../src/grade/junit.ts";
 import { summaryMarkdown } from "../src/grade/markdown.ts";
 import type { PlannedScenario } from "../src/grade/plan.ts";
-import type { GradeReport } from "../src/grade/report.ts";
+import { Redactor } from "../src/grade/redact.ts";
+import { type GradeReport, ReportView, type View } from "../src/grade/report.ts";
 import { gradeScenario } from "../src/grade/scenario-grade.ts";
 import { seedFromSubmissionId } from "../src/grade/seed-choice.ts";
 import { CourseFileError, courseWarnings, loadLabDefinition } from "../src/lab/definition.ts";
@@ -174,19 +175,21 @@ describe("a reproduce command shown to students", () => {
     maxScore: 5,
   });
 
+  const shown = (graded: GradeReport, view: View) => ReportView.of(graded, view, Redactor.none());
+
   it("leaves out the grader's course file when the lab's scenario runs the same", () => {
     for (const text of [
-      summaryMarkdown(report(false), "student"),
-      junitXml(report(false), "student"),
+      summaryMarkdown(shown(report(false), "student")),
+      junitXml(shown(report(false), "student")),
     ]) {
       expect(text).toContain("--scenario mixed --seed 5");
       expect(text).not.toContain("/autograder/source");
     }
-    expect(summaryMarkdown(report(false), "staff")).toContain(`--course ${grader}`);
+    expect(summaryMarkdown(shown(report(false), "staff"))).toContain(`--course ${grader}`);
   });
 
   it("names the file the course must publish when the scenario is the course's own", () => {
-    const text = summaryMarkdown(report(true), "student");
+    const text = summaryMarkdown(shown(report(true), "student"));
     expect(text).not.toContain("/autograder/source");
     expect(text).toContain("--seed 5 --course course.json (course.json is the course file");
   });

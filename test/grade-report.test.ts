@@ -13,7 +13,8 @@ import { gradescopeResults } from "../src/grade/gradescope.ts";
 import { junitXml } from "../src/grade/junit.ts";
 import { codeBlock, summaryMarkdown } from "../src/grade/markdown.ts";
 import { type PlannedScenario, passRule, planGrade } from "../src/grade/plan.ts";
-import type { GradeReport } from "../src/grade/report.ts";
+import { Redactor } from "../src/grade/redact.ts";
+import { type GradeReport, ReportView, type View } from "../src/grade/report.ts";
 import { gradeScenario } from "../src/grade/scenario-grade.ts";
 import { namesInShard, parseShard } from "../src/grade/shard.ts";
 import type { LabDefinition, ScenarioDefinition } from "../src/lab/definition.ts";
@@ -204,6 +205,7 @@ function reportWith(grades: ReturnType<typeof gradeScenario>[]): GradeReport {
   };
 }
 
+const shown = (view: View) => ReportView.of(report, view, Redactor.none());
 const report = reportWith([
   gradeScenario(plannedFor("open-one"), [run("open-one", 7, "fail")], "unused"),
   gradeScenario(plannedFor("secret-one"), [run("secret-one", 7, "fail")], "unused"),
@@ -219,7 +221,7 @@ describe("results.json", () => {
   it("validates against docs/results.schema.json with one test per scenario", async () => {
     const schema = JSON.parse(await readFile("docs/results.schema.json", "utf8"));
     const validate = new Ajv({ allErrors: true }).compile(schema);
-    const results = gradescopeResults(report);
+    const results = gradescopeResults(report, Redactor.none());
     expect(validate(results), JSON.stringify(validate.errors)).toBe(true);
     expect(
       results.tests.map((t) => [t.number, t.status, t.score, t.max_score, t.visibility]),
@@ -238,17 +240,17 @@ describe("results.json", () => {
   });
 
   it("keeps hidden names and output out of what students always see", () => {
-    const results = gradescopeResults(report);
-    for (const shown of [
+    const results = gradescopeResults(report, Redactor.none());
+    for (const text of [
       results.output,
-      summaryMarkdown(report, "student"),
-      junitXml(report, "student"),
+      summaryMarkdown(shown("student")),
+      junitXml(shown("student")),
     ]) {
-      expect(shown).not.toMatch(/secret-one|later-one/);
-      expect(shown).toContain("2 more scenarios are graded but not shown here");
+      expect(text).not.toMatch(/secret-one|later-one/);
+      expect(text).toContain("2 more scenarios are graded but not shown here");
     }
     expect(results.output).toContain("5/15 points on the scenarios shown");
-    const staff = summaryMarkdown(report, "staff");
+    const staff = summaryMarkdown(shown("staff"));
     expect(staff).toContain("secret-one");
     expect(staff).toContain("later-one");
   });
@@ -256,7 +258,7 @@ describe("results.json", () => {
 
 describe("JUnit", () => {
   it("is well-formed XML even around a submission's garbage, failures as <failure>", () => {
-    const root = parseXml(junitXml(report, "staff"));
+    const root = parseXml(junitXml(shown("staff")));
     expect(root.name).toBe("testsuites");
     const cases = findAll(root, "testcase");
     expect(cases.map((c) => c.attributes.name)).toEqual([

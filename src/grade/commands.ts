@@ -15,8 +15,9 @@ import { handOverSignals, killTrackedGroups } from "../runtime/reaper.ts";
 import { gradeExitCode, gradeSubmission, loadPlan } from "./grade.ts";
 import { gradeAll } from "./grade-all.ts";
 import type { PlannedScenario } from "./plan.ts";
-import { type GradeReport, hiddenNote, shownScenarios, sumScores, type View } from "./report.ts";
+import { hiddenNote, ReportView, shownScenarios, sumScores, type View } from "./report.ts";
 import { gradingRuntime } from "./runtime-choice.ts";
+import { gradingRedactor } from "./secrets.ts";
 import { classSeed, GRADESCOPE_METADATA, gradingSeed } from "./seed-choice.ts";
 import { parseShard, type Shard } from "./shard.ts";
 
@@ -89,6 +90,7 @@ interface SharedOptions {
 
 interface GradeCommandOptions extends SharedOptions {
   submissionMetadata?: string;
+  withhold: string[];
   results?: string;
   junit?: string;
   markdown?: string;
@@ -194,6 +196,11 @@ export function addGradeCommands(program: Command, helpers: CliHelpers): void {
         .choices(["student", "staff"])
         .default("student"),
     )
+    .option(
+      "--withhold <folder...>",
+      "folders students must not read about: their paths and lines are hidden from the student view (grade-all passes the other submissions)",
+      [],
+    )
     .option("--quiet", "no progress lines", false)
     .addHelpText(
       "after",
@@ -245,13 +252,23 @@ async function gradeCommand(
 ): Promise<number> {
   const { seed, source } = await gradingSeed(opts.seed, opts.course, opts.submissionMetadata);
   const repeat = repeatRule(opts);
-  warnAboutCourse(await checkedPlan(lab, seed, opts, repeat), opts, opts.view === "staff");
+  const plan = await checkedPlan(lab, seed, opts, repeat);
+  const redactor = await gradingRedactor({
+    lab,
+    submission,
+    ...(opts.course ? { course: opts.course } : {}),
+    withheld: opts.withhold,
+  });
+  // Whatever the student reads passes the redactor, dslab's own lines included.
+  const say = (line: string) => console.log(opts.view === "student" ? redactor.shown(line) : line);
+  const staff = opts.view === "staff";
+  warnAboutCourse(plan, opts.course && !staff ? "the course file" : opts.course, staff);
   const outDir = opts.out ?? `dslab-out/grade-${lab}-${helpers.timestamp()}`;
   const controller = new AbortController();
   abortOnSignals(controller);
   const quiet = opts.quiet || process.env.CI === "true";
   const runtime = await gradingRuntime(opts.runtime, opts.course);
-  console.log(
+  say(
     `dslab ${HARNESS_VERSION} grade: lab ${lab}, submission ${submission}, seed ${seed} (${source}), time scale ${opts.timeScale}, runtime ${runtime}${opts.budget ? `, budget ${opts.budget} s` : ""}, output ${outDir}`,
   );
   const outcome = await gradeSubmission({
@@ -275,24 +292,30 @@ async function gradeCommand(
       ? { stepSummaryPath: process.env.GITHUB_STEP_SUMMARY }
       : {}),
     view: opts.view,
+    redactor,
     signal: controller.signal,
     command: process.env.DSLAB_COMMAND ?? "bin/dslab",
     log: (line) => {
       if (!quiet || !/^build(ing| ok)/.test(line)) console.log(line);
     },
   });
-  console.log(formatGradeTable(outcome.report, opts.view));
-  console.log(`results: ${opts.results ?? `${outDir}/results.json`}`);
+  console.log(formatGradeTable(ReportView.of(outcome.report, opts.view, redactor)));
+  say(`results: ${opts.results ?? `${outDir}/results.json`}`);
   return gradeExitCode(outcome);
 }
 
-/** The course check's warnings, on stderr; scenario names only where staff read. */
-function warnAboutCourse(plan: PlannedScenario[], opts: SharedOptions, names: boolean): void {
-  for (const warning of courseWarnings(
-    plan.map((planned) => planned.scenario),
-    names,
-  )) {
-    console.error(`dslab: warning: ${opts.course ?? "the lab"}: ${warning}`);
+/**
+ * The course check's warnings, on stderr. `names`: scenario names (where staff read); students
+ * are not shown the course file's path either (`course` is then "the course file").
+ */
+function warnAboutCourse(
+  plan: PlannedScenario[],
+  course: string | undefined,
+  names: boolean,
+): void {
+  const scenarios = plan.map((planned) => planned.scenario);
+  for (const warning of courseWarnings(scenarios, names)) {
+    console.error(`dslab: warning: ${course ?? "the lab"}: ${warning}`);
   }
 }
 
@@ -306,7 +329,7 @@ async function checkSubmissionsFolder(folder: string): Promise<void> {
 }
 
 /** The terminal's closing table, in the chosen view. */
-export function formatGradeTable(report: GradeReport, view: View): string {
+export function formatGradeTable({ report, view }: ReportView): string {
   const shown = shownScenarios(report, view);
   const lines = [""];
   if (report.problem) lines.push(report.problem, "");
@@ -335,7 +358,7 @@ async function gradeAllCommand(
   const seed = await classSeed(opts.seed, opts.course);
   const repeat = repeatRule(opts);
   const plan = await checkedPlan(lab, seed, opts, repeat);
-  warnAboutCourse(plan, opts, true);
+  warnAboutCourse(plan, opts.course, true);
   // Chosen once here and passed on, so every grader runs the same way.
   const runtime = await gradingRuntime(opts.runtime, opts.course);
   const gradeArgs = [

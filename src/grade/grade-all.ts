@@ -67,7 +67,8 @@ export async function listSubmissions(folder: string): Promise<string[]> {
 export async function gradeAll(options: GradeAllOptions): Promise<GradeAllOutcome> {
   const folder = resolve(options.folder);
   const outDir = await prepareOutDir(options.outDir, [folder]);
-  const names = namesInShard(await listSubmissions(folder), options.shard);
+  const everyone = await listSubmissions(folder);
+  const names = namesInShard(everyone, options.shard);
   const csvPath = join(outDir, "class.csv");
   const rows = new Map<string, SubmissionRow>();
   const groups = new Map<string, number>();
@@ -87,8 +88,13 @@ export async function gradeAll(options: GradeAllOptions): Promise<GradeAllOutcom
   const worker = async () => {
     while (next < names.length && !options.signal.aborted) {
       const name = names[next++] as string;
-      const row = await gradeOne(name, join(folder, name), join(outDir, name), options, (pgid) =>
-        groups.set(name, pgid),
+      // Other shards' submissions too: a student's results never show anyone else's.
+      const others = everyone.filter((other) => other !== name).map((other) => join(folder, other));
+      const row = await gradeOne(
+        { name, path: join(folder, name), others },
+        join(outDir, name),
+        options,
+        (pgid) => groups.set(name, pgid),
       );
       rows.set(name, row);
       await saveCsv();
@@ -101,9 +107,9 @@ export async function gradeAll(options: GradeAllOptions): Promise<GradeAllOutcom
   return { rows: names.flatMap((name) => rows.get(name) ?? []), csvPath, groups };
 }
 
+/** `others`: the class's other submissions, withheld from this one's student view. */
 async function gradeOne(
-  name: string,
-  submission: string,
+  { name, path: submission, others }: { name: string; path: string; others: string[] },
   outDir: string,
   options: GradeAllOptions,
   onGroup: (pgid: number) => void,
@@ -130,13 +136,14 @@ async function gradeOne(
         "staff",
         "--quiet",
         ...options.gradeArgs,
+        ...(others.length > 0 ? ["--withhold", ...others] : []),
       ],
       { detached: true, stdio: ["ignore", log.fd, log.fd], env: { ...env, ...reaperTag() } },
     );
   } finally {
     await log.close();
   }
-  const ending = await waitWithLimit(child, options, onGroup);
+  const ending = await waitWithLimit(child, `dslab grade ${submission}`, options, onGroup);
   const seconds = Math.round((performance.now() - started) / 100) / 10;
   const report = await readReport(join(outDir, "grade.json"));
   const maxScore = options.scenarios.reduce((sum, scenario) => sum + scenario.points, 0);
@@ -155,6 +162,7 @@ type Ending =
  */
 function waitWithLimit(
   child: ChildProcess,
+  label: string,
   options: GradeAllOptions,
   onGroup: (pgid: number) => void,
 ): Promise<Ending> {
@@ -171,7 +179,7 @@ function waitWithLimit(
     const onAbort = () => stop({ kind: "interrupted" });
     if (pgid !== undefined) {
       onGroup(pgid);
-      trackProcessGroup(pgid, `dslab grade ${child.spawnargs.at(-1) ?? ""}`);
+      trackProcessGroup(pgid, label);
       timers.push(setTimeout(() => stop({ kind: "timed-out" }), options.timeoutMs));
       options.signal.addEventListener("abort", onAbort);
     }

@@ -16,7 +16,8 @@ import type { RuntimeKind } from "../runtime/infrastructure.ts";
 import { BUDGET_STOP_MARGIN_MS, budgetGate } from "./budget.ts";
 import { gradeFingerprints } from "./fingerprint.ts";
 import { type PlannedScenario, type PlanOptions, planGrade } from "./plan.ts";
-import { type GradeReport, runForView, sumScores, type View } from "./report.ts";
+import type { Redactor } from "./redact.ts";
+import { type GradeReport, ReportView, runForView, sumScores, type View } from "./report.ts";
 import { appendStepSummary, type ReportPaths, reportWriter } from "./report-files.ts";
 import { gradeScenario } from "./scenario-grade.ts";
 
@@ -42,6 +43,8 @@ export interface GradeOptions {
   stepSummaryPath?: string;
   /** Who reads the terminal, JUnit and Markdown (results.json always has every scenario). */
   view: View;
+  /** What students must not read (gradingRedactor): applied to everything they see. */
+  redactor: Redactor;
   signal: AbortSignal;
   command: string;
   log: (line: string) => void;
@@ -80,6 +83,7 @@ export async function gradeSubmission(options: GradeOptions): Promise<GradeOutco
       ...options.paths,
     },
     options.view,
+    options.redactor,
   );
   const results = new Map<string, ScenarioResult[]>(plan.map((p) => [p.scenario.name, []]));
   const gate = budgetGate(plan, options.budgetMs, () => performance.now() - started);
@@ -126,6 +130,9 @@ export async function gradeSubmission(options: GradeOptions): Promise<GradeOutco
       .filter((p) => options.view === "staff" || p.visibility === "visible")
       .map((p) => [p.scenario.name, p]),
   );
+  // Lines from the build and the runs may quote the submission: shown as the view allows.
+  const show = (line: string) =>
+    options.log(options.view === "student" ? options.redactor.shown(line) : line);
   let summary: TestSummary | undefined;
   let manifestProblem: string | undefined;
   try {
@@ -144,18 +151,24 @@ export async function gradeSubmission(options: GradeOptions): Promise<GradeOutco
       ...(options.course ? { course: options.course } : {}),
       // runTests names each scenario as it starts; the student view must not show hidden ones.
       log: (line) => {
-        if (!line.startsWith("running ")) options.log(line);
+        if (!line.startsWith("running ")) show(line);
       },
       onResult: (result) => {
         results.get(result.scenario)?.push(result);
         const shown = visible.get(result.scenario);
         if (shown) {
           options.log(
-            formatScenario(runForView(result, options.course, shown.needsCourse, options.view)),
+            formatScenario(
+              runForView(result, options.view, {
+                course: options.course,
+                needsCourse: shown.needsCourse,
+                redactor: options.redactor,
+              }),
+            ),
           );
         }
         write(report("running", () => KILLED)).catch((error: unknown) =>
-          options.log(`dslab: could not update the results files: ${String(error)}`),
+          show(`dslab: could not update the results files: ${String(error)}`),
         );
       },
     });
@@ -175,7 +188,10 @@ export async function gradeSubmission(options: GradeOptions): Promise<GradeOutco
   const final = report(outcome.status, outcome.reasonFor, outcome.problem);
   await write(final);
   if (options.stepSummaryPath)
-    await appendStepSummary(options.stepSummaryPath, final, options.view);
+    await appendStepSummary(
+      options.stepSummaryPath,
+      ReportView.of(final, options.view, options.redactor),
+    );
   return {
     report: final,
     interrupted: options.signal.aborted,

@@ -6,7 +6,9 @@
 import type { Visibility } from "../lab/definition.ts";
 import type { RuntimeKind } from "../runtime/infrastructure.ts";
 import { headlineMarkdown, scenarioOutput } from "./markdown.ts";
-import type { GradeReport } from "./report.ts";
+import type { Redactor } from "./redact.ts";
+import { type GradeReport, ReportView, studentScenario } from "./report.ts";
+import type { ScenarioGrade } from "./scenario-grade.ts";
 
 export interface GradescopeTest {
   name: string;
@@ -45,11 +47,17 @@ export interface GradescopeResults {
   tests: GradescopeTest[];
 }
 
-export function gradescopeResults(report: GradeReport): GradescopeResults {
+/**
+ * `redactor`: what students must not read. A visible test's text is the student view's; a
+ * hidden or after-due-date test's (shown to staff, and to students once its visibility allows)
+ * may name its own scenario, never another's secrets.
+ */
+export function gradescopeResults(report: GradeReport, redactor: Redactor): GradescopeResults {
+  const student = ReportView.of(report, "student", redactor);
   return {
     score: report.score,
     execution_time: Math.round(report.executionMs / 1000),
-    output: headlineMarkdown(report, "student"),
+    output: headlineMarkdown(student),
     output_format: "md",
     visibility: "visible",
     stdout_visibility: "hidden",
@@ -67,18 +75,23 @@ export function gradescopeResults(report: GradeReport): GradescopeResults {
         ? { course_sha256: report.fingerprints.course }
         : {}),
     },
-    tests: report.scenarios.map((grade) => ({
-      name: `${grade.name}: ${grade.title}`,
-      score: grade.score,
-      max_score: grade.maxScore,
-      // Not run is never passed: it is a failed test with 0 points and the reason.
-      status: grade.status === "passed" ? "passed" : "failed",
-      // Shown to students when its visibility allows: their view, whoever grades.
-      output: scenarioOutput(grade, report.course, "student"),
-      output_format: "md",
-      visibility: grade.visibility,
-      tags: grade.tags,
-      number: String(grade.number),
-    })),
+    tests: report.scenarios.map((graded, index) => {
+      const grade =
+        graded.visibility === "visible"
+          ? (student.report.scenarios[index] as ScenarioGrade)
+          : studentScenario(graded, report.course, redactor.sparing(graded.name));
+      return {
+        name: `${grade.name}: ${grade.title}`,
+        score: grade.score,
+        max_score: grade.maxScore,
+        // Not run is never passed: it is a failed test with 0 points and the reason.
+        status: grade.status === "passed" ? "passed" : "failed",
+        output: scenarioOutput(grade),
+        output_format: "md",
+        visibility: grade.visibility,
+        tags: grade.tags,
+        number: String(grade.number),
+      };
+    }),
   };
 }

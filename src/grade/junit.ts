@@ -3,7 +3,7 @@
  * a scenario that failed or did not run is a <failure> (never a skip, which reads as fine).
  */
 import { formatScenario } from "../report/console.ts";
-import { type GradeReport, hiddenNote, runForView, shownScenarios, type View } from "./report.ts";
+import { hiddenNote, type ReportView, shownScenarios } from "./report.ts";
 
 /** Text as XML 1.0 allows it: escaped, and without the control characters it forbids. */
 export function xmlText(text: string): string {
@@ -25,7 +25,7 @@ export function xmlText(text: string): string {
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
-export function junitXml(report: GradeReport, view: View): string {
+export function junitXml({ report, view }: ReportView): string {
   const shown = shownScenarios(report, view);
   const failures = shown.filter((grade) => grade.status !== "passed").length;
   const suite = `dslab.${report.lab}`;
@@ -40,9 +40,7 @@ export function junitXml(report: GradeReport, view: View): string {
     if (grade.status === "passed") return [open, ...properties, "    </testcase>"].join("\n");
     const details = [
       grade.reason ?? "",
-      ...grade.results
-        .filter((r) => r.verdict !== "pass")
-        .map((r) => formatScenario(runForView(r, report.course, grade.needsCourse, view))),
+      ...grade.results.filter((r) => r.verdict !== "pass").map((result) => formatScenario(result)),
     ].join("\n\n");
     return [
       open,

@@ -3,14 +3,7 @@
  * $GITHUB_STEP_SUMMARY and summary.md, and each scenario's output for results.json.
  */
 import { formatScenario } from "../report/console.ts";
-import {
-  type GradeReport,
-  hiddenNote,
-  runForView,
-  shownScenarios,
-  sumScores,
-  type View,
-} from "./report.ts";
+import { hiddenNote, type ReportView, shownScenarios, sumScores } from "./report.ts";
 import type { GradeStatus, ScenarioGrade } from "./scenario-grade.ts";
 
 /** Failing runs shown in full per scenario; the rest are in grade.json and the traces. */
@@ -33,14 +26,10 @@ function runsText(grade: ScenarioGrade): string {
 }
 
 /**
- * One scenario's story: verdict, runs, rule, and each failing run as the terminal shows it;
- * `course`: the grader's course file (reproduce commands for students leave it out).
+ * One scenario's story: verdict, runs, rule, and each failing run as the terminal shows it
+ * (`grade` as its reader may see it: a ReportView's, or studentScenario's).
  */
-export function scenarioOutput(
-  grade: ScenarioGrade,
-  course: string | undefined,
-  view: View,
-): string {
+export function scenarioOutput(grade: ScenarioGrade): string {
   const seeds =
     grade.seeds.length === 1
       ? `seed ${grade.seeds[0]}`
@@ -54,7 +43,7 @@ export function scenarioOutput(
   // A failing run tells its own story below; the reason is for what has no run to show.
   if (grade.reason && failing.length === 0) lines.push("", codeBlock(grade.reason));
   for (const result of failing.slice(0, MAX_RUNS_SHOWN)) {
-    lines.push("", codeBlock(formatScenario(runForView(result, course, grade.needsCourse, view))));
+    lines.push("", codeBlock(formatScenario(result)));
   }
   if (failing.length > MAX_RUNS_SHOWN) {
     lines.push("", `(${failing.length - MAX_RUNS_SHOWN} more failing runs in grade.json)`);
@@ -63,7 +52,7 @@ export function scenarioOutput(
 }
 
 /** The score line and the submission-wide problem, if any: Gradescope's top-level output. */
-export function headlineMarkdown(report: GradeReport, view: View): string {
+export function headlineMarkdown({ report, view }: ReportView): string {
   const { score, maxScore } = sumScores(shownScenarios(report, view));
   // The total (results.json's score) counts what is not shown: never let a part pass for it.
   const partial = hiddenNote(report, view)
@@ -81,12 +70,13 @@ export function headlineMarkdown(report: GradeReport, view: View): string {
   return lines.join("\n");
 }
 
-export function summaryMarkdown(report: GradeReport, view: View): string {
+export function summaryMarkdown(shownReport: ReportView): string {
+  const { report, view } = shownReport;
   const shown = shownScenarios(report, view);
   const lines = [
     `## dslab: lab ${report.lab}, ${report.submission}`,
     "",
-    headlineMarkdown(report, view),
+    headlineMarkdown(shownReport),
     "",
     "| | scenario | points | runs |",
     "|---|---|---:|---|",
@@ -100,7 +90,7 @@ export function summaryMarkdown(report: GradeReport, view: View): string {
       "",
       `<details><summary>${MARK[grade.status]} ${grade.name}: ${grade.status}</summary>`,
       "",
-      scenarioOutput(grade, report.course, view),
+      scenarioOutput(grade),
       "",
       "</details>",
     );

@@ -8,7 +8,8 @@ import { writeFileAtomic } from "./atomic-file.ts";
 import { gradescopeResults } from "./gradescope.ts";
 import { junitXml } from "./junit.ts";
 import { summaryMarkdown } from "./markdown.ts";
-import type { GradeReport, View } from "./report.ts";
+import type { Redactor } from "./redact.ts";
+import { type GradeReport, ReportView, type View } from "./report.ts";
 
 export interface ReportPaths {
   results: string;
@@ -20,17 +21,22 @@ export interface ReportPaths {
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
-/** Writes one after another (never two renames racing); resolves when this report is on disk. */
+/**
+ * Writes one after another (never two renames racing); resolves when this report is on disk.
+ * `redactor`: what students must not read, in results.json and in the student view.
+ */
 export function reportWriter(
   paths: ReportPaths,
   view: View,
+  redactor: Redactor,
 ): (report: GradeReport) => Promise<void> {
   let last: Promise<void> = Promise.resolve();
   return (report) => {
+    const shown = ReportView.of(report, view, redactor);
     const files: Array<[string, string]> = [
-      [paths.results, json(gradescopeResults(report))],
-      [paths.junit, junitXml(report, view)],
-      [paths.markdown, summaryMarkdown(report, view)],
+      [paths.results, json(gradescopeResults(report, redactor))],
+      [paths.junit, junitXml(shown)],
+      [paths.markdown, summaryMarkdown(shown)],
       [paths.staff, json(staffReport(report))],
     ];
     last = last
@@ -43,8 +49,8 @@ export function reportWriter(
 }
 
 /** GitHub Actions shows $GITHUB_STEP_SUMMARY as Markdown; steps append to it. */
-export async function appendStepSummary(path: string, report: GradeReport, view: View) {
-  await appendFile(path, summaryMarkdown(report, view));
+export async function appendStepSummary(path: string, shown: ReportView) {
+  await appendFile(path, summaryMarkdown(shown));
 }
 
 /** Each run reduced to what a grade sheet needs; the evidence stays in result.json per run. */

@@ -7,6 +7,7 @@ import { quoteArg } from "../lab/run-lab.ts";
 import type { ScenarioResult } from "../lab/run-scenario.ts";
 import type { RuntimeKind } from "../runtime/infrastructure.ts";
 import type { GradeFingerprints } from "./fingerprint.ts";
+import type { Redactor } from "./redact.ts";
 import type { ScenarioGrade } from "./scenario-grade.ts";
 
 export interface GradeReport {
@@ -69,17 +70,62 @@ export function hiddenNote(report: GradeReport, view: View): string {
 }
 
 /**
- * A run as the view's reader may use it. Students do not have the grader's course file: their
- * reproduce command leaves it out when the lab's own scenario runs the same, and otherwise
- * names the file by its base name and says the course must publish it.
+ * A report as one reader may see it. Every output (results.json's text for students, JUnit,
+ * Markdown, the terminal) is rendered from one, so none can skip the redaction: in the student
+ * view each scenario is `studentScenario` and every other string has been through the redactor.
  */
+export class ReportView {
+  readonly view: View;
+  readonly report: GradeReport;
+
+  private constructor(view: View, report: GradeReport) {
+    this.view = view;
+    this.report = report;
+  }
+
+  static of(report: GradeReport, view: View, redactor: Redactor): ReportView {
+    if (view === "staff") return new ReportView(view, report);
+    const { scenarios, course: _graderOnly, ...rest } = report;
+    return new ReportView(view, {
+      ...redactor.shownAll(rest),
+      scenarios: scenarios.map((grade) => studentScenario(grade, report.course, redactor)),
+    });
+  }
+}
+
+/** One scenario's grade for students: their reproduce commands, every string redacted. */
+export function studentScenario(
+  grade: ScenarioGrade,
+  course: string | undefined,
+  redactor: Redactor,
+): ScenarioGrade {
+  return redactor.shownAll({
+    ...grade,
+    results: grade.results.map((result) => studentReproduce(result, course, grade.needsCourse)),
+  });
+}
+
+/** A run as the view's reader may see it (the terminal's line for each run). */
 export function runForView(
+  result: ScenarioResult,
+  view: View,
+  context: { course: string | undefined; needsCourse: boolean; redactor: Redactor },
+): ScenarioResult {
+  if (view === "staff") return result;
+  return context.redactor.shownAll(studentReproduce(result, context.course, context.needsCourse));
+}
+
+/**
+ * Students do not have the grader's course file: their reproduce command leaves it out when the
+ * lab's own scenario runs the same, and otherwise names the file by its base name and says the
+ * course must publish it.
+ */
+function studentReproduce(
   result: ScenarioResult,
   course: string | undefined,
   needsCourse: boolean,
-  view: View,
 ): ScenarioResult {
-  if (view === "staff" || course === undefined) return result;
+  if (course === undefined) return result;
   const flag = ` --course ${quoteArg(course)}`;
   const published = basename(course);
   const reproduce = needsCourse
