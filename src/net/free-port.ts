@@ -1,10 +1,13 @@
 /**
- * A TCP port free right now, for a server (a node, toxiproxy's API). Chosen below the kernel's
- * ephemeral range: ports there are also handed out to outgoing connections and to `listen(0)`
- * (Toxiproxy's proxies), so a server port taken from it can collide a moment later.
+ * A TCP port free right now, for a server (a node, toxiproxy's API), and claimed for this
+ * process until releasePort (port-claims.ts): no other dslab run on the machine gets it, nor
+ * does this process twice. Chosen below the kernel's ephemeral range: ports there are also
+ * handed out to outgoing connections and to `listen(0)` (Toxiproxy's proxies), so a server
+ * port taken from it can collide a moment later.
  */
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { claimPort } from "./port-claims.ts";
 
 const LOWEST_PORT = 10_000;
 const ATTEMPTS = 50;
@@ -14,13 +17,15 @@ export async function freePort(host = "127.0.0.1"): Promise<number> {
   if (ephemeralLow - LOWEST_PORT >= 1_000) {
     for (let i = 0; i < ATTEMPTS; i++) {
       const candidate = LOWEST_PORT + Math.floor(Math.random() * (ephemeralLow - LOWEST_PORT));
-      if ((await tryBind(host, candidate)) !== undefined) return candidate;
+      if ((await tryBind(host, candidate)) !== undefined && claimPort(candidate)) return candidate;
     }
   }
   // No room below the ephemeral range (or all taken): let the kernel choose.
-  const port = await tryBind(host, 0);
-  if (port === undefined) throw new Error(`could not find a free TCP port on ${host}`);
-  return port;
+  for (let i = 0; i < ATTEMPTS; i++) {
+    const port = await tryBind(host, 0);
+    if (port !== undefined && claimPort(port)) return port;
+  }
+  throw new Error(`could not find a free TCP port on ${host}`);
 }
 
 /** Binds and releases host:port; the bound port, or undefined if it is taken. */

@@ -18,6 +18,7 @@ import type { StartedTestContainer } from "testcontainers";
 import { runLabels, TOXIPROXY_IMAGE } from "../runtime/docker-engine.ts";
 import { settlesWithin } from "../runtime/settles-within.ts";
 import { freePort } from "./free-port.ts";
+import { releasePort } from "./port-claims.ts";
 
 export const TOXIPROXY_ALIAS = "toxiproxy";
 const API_PORT = 8474;
@@ -56,7 +57,10 @@ export async function startToxiproxyContainer(
   networkName: string,
 ): Promise<ToxiproxyContainer> {
   const name = `dslab-${runId}-toxiproxy`;
-  const started = await startOnFixedPorts(docker, name, runId);
+  const { started, hostPorts } = await startOnFixedPorts(docker, name, runId);
+  const release = () => {
+    for (const port of hostPorts) releasePort(port);
+  };
   const containerId = started.getId();
   try {
     await docker
@@ -64,6 +68,7 @@ export async function startToxiproxyContainer(
       .connect({ Container: containerId, EndpointConfig: { Aliases: [TOXIPROXY_ALIAS] } });
   } catch (error) {
     await started.stop({ remove: true, timeout: 0 }).catch(() => undefined);
+    release();
     throw new Error(
       `could not attach the Toxiproxy container to the run's network ${networkName}: ${(error as Error).message}`,
     );
@@ -105,6 +110,7 @@ export async function startToxiproxyContainer(
     },
     stop: async () => {
       await started.stop({ remove: true, removeVolumes: true, timeout: 0 });
+      release();
     },
   };
 }
@@ -119,19 +125,22 @@ async function startOnFixedPorts(
   docker: Dockerode,
   name: string,
   runId: string,
-): Promise<StartedTestContainer> {
+): Promise<{ started: StartedTestContainer; hostPorts: number[] }> {
   let lastError: Error | undefined;
   for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
     const bindings = await hostBindings(PUBLISHED_PORTS);
+    const hostPorts = bindings.map((binding) => binding.host);
     try {
-      return await new ToxiProxyContainer(TOXIPROXY_IMAGE)
+      const started = await new ToxiProxyContainer(TOXIPROXY_IMAGE)
         .withName(name)
         .withLabels(runLabels(runId))
         .withEnvironment({ LOG_LEVEL: "warn" })
         .withExposedPorts(...bindings)
         .withStartupTimeout(STARTUP_TIMEOUT_MS)
         .start();
+      return { started, hostPorts };
     } catch (error) {
+      for (const port of hostPorts) releasePort(port);
       if (!/port is already allocated|address already in use/.test((error as Error).message)) {
         throw error;
       }
@@ -148,19 +157,14 @@ async function startOnFixedPorts(
   );
 }
 
-/** A distinct free host port for each container port (freePort alone may repeat one). */
+/** A free host port for each container port, claimed until the container is stopped. */
 async function hostBindings(
   containerPorts: number[],
 ): Promise<Array<{ container: number; host: number }>> {
-  const taken = new Set<number>();
   const bindings: Array<{ container: number; host: number }> = [];
   for (const container of containerPorts) {
     // Docker binds every interface, so the port must be free on all of them.
-    let host = await freePort("0.0.0.0");
-    for (let retry = 0; taken.has(host) && retry < 10; retry++) host = await freePort("0.0.0.0");
-    if (taken.has(host)) throw new Error("could not find distinct free host ports for Toxiproxy");
-    taken.add(host);
-    bindings.push({ container, host });
+    bindings.push({ container, host: await freePort("0.0.0.0") });
   }
   return bindings;
 }

@@ -11,6 +11,7 @@ import { LineSplitter } from "../runtime/line-splitter.ts";
 import { killGroup } from "../runtime/reaper.ts";
 import { settlesWithin } from "../runtime/settles-within.ts";
 import { freePort } from "./free-port.ts";
+import { releasePort } from "./port-claims.ts";
 import { toxiproxyClient } from "./toxiproxy-http.ts";
 
 export interface ToxiproxyServer {
@@ -104,6 +105,7 @@ async function launch(
     killGroup(pid, "SIGKILL");
     if (!(await settlesWithin(exited, STOP_TIMEOUT_MS)))
       throw new Error(`toxiproxy-server (pid ${pid}) did not exit after SIGKILL`);
+    releasePort(port);
   };
 
   const apiUrl = `http://${HOST}:${port}`;

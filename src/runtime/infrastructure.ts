@@ -4,6 +4,7 @@
  */
 import { FaultNetwork } from "../net/fault-network.ts";
 import { freePort } from "../net/free-port.ts";
+import { releasePort } from "../net/port-claims.ts";
 import { startToxiproxyServer } from "../net/toxiproxy-server.ts";
 import { ProcessRuntime } from "./process-runtime.ts";
 import type { NodeRuntime, RuntimeHooks } from "./types.ts";
@@ -86,6 +87,10 @@ async function startProcessInfrastructure(
       await runtime.stopAll().catch(() => undefined);
       await network.destroy().catch(() => undefined);
       await toxiproxy.stop();
+      for (const { port, peerPort } of ports.values()) {
+        releasePort(port);
+        if (peerPort !== undefined) releasePort(peerPort);
+      }
     },
   };
 }
