@@ -23,6 +23,9 @@ describe("dslab doctor", () => {
       "gcc",
       "rpcgen",
       "libtirpc",
+      "protection: cgroups",
+      "protection: sandbox user",
+      "protection: firewall",
     ]) {
       expect(
         names.some((name) => name.startsWith(needed)),

@@ -4,6 +4,7 @@
  * things (a missing optional tool never fails the doctor).
  */
 import { execa } from "execa";
+import { type ProtectionKind, protections } from "../lab/protections.ts";
 import { findToxiproxyBinary } from "../net/toxiproxy-server.ts";
 import {
   dockerClient,
@@ -12,6 +13,15 @@ import {
   TOXIPROXY_IMAGE,
 } from "../runtime/docker-engine.ts";
 import type { RuntimeKind } from "../runtime/infrastructure.ts";
+import { sandboxSupport } from "../runtime/sandbox.ts";
+
+/** How to turn on each protection of the process runtime (docs/autograder.md, Protections). */
+const PROTECTION_FIXES: Record<ProtectionKind, string> = {
+  cgroups:
+    "run dslab as root with a writable cgroup hierarchy (in a container: a writable /sys/fs/cgroup)",
+  "sandbox user": "run dslab as root (as Gradescope does), with setpriv (util-linux)",
+  firewall: "run dslab as root with CAP_NET_ADMIN and iptables (scripts/setup.sh installs it)",
+};
 
 /** required: every run; docker: runs with --runtime docker; optional: never needed. */
 export type DoctorNeed = "required" | "docker" | "optional";
@@ -74,6 +84,15 @@ export async function runDoctor(): Promise<DoctorCheck[]> {
     (await has("unshare", ["--net", "true"])) === undefined ? undefined : "usable",
     "run as root or allow unprivileged user namespaces (without it, local builds keep the network)",
   );
+  for (const protection of protections(sandboxSupport())) {
+    checks.push({
+      what: `protection: ${protection.what}`,
+      need: "optional",
+      ok: protection.active,
+      detail: protection.detail,
+      fix: `${protection.detail}; ${PROTECTION_FIXES[protection.kind]}`,
+    });
+  }
   add("required", "gcc", await has("gcc", ["--version"]), "apt-get install gcc");
   add("required", "g++", await has("g++", ["--version"]), "apt-get install g++");
   add("required", "make", await has("make", ["--version"]), "apt-get install make");

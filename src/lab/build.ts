@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { createCgroup } from "../runtime/cgroup.ts";
 import { spawnGroupLeader } from "../runtime/group-leader.ts";
 import { killGroup } from "../runtime/reaper.ts";
+import { activeSandbox, giveToSandbox, runAs } from "../runtime/sandbox.ts";
 import { BuildOutput } from "./build-output.ts";
 import type { Manifest } from "./manifest.ts";
 import { isOutDir } from "./out-dir.ts";
@@ -60,16 +61,26 @@ export async function buildSubmission(
   }
   const started = performance.now();
   const offline = canIsolateNetwork();
-  const argv = offline
-    ? ["unshare", "--net", "sh", "-c", manifest.build]
-    : ["sh", "-c", manifest.build];
+  const sandbox = activeSandbox();
+  const home = join(outDir, "build-home");
+  if (sandbox) {
+    // The build writes its copy and its caches (pip, Go, ...) as the sandbox user.
+    await mkdir(home, { recursive: true });
+    await giveToSandbox(sandbox, dir);
+    await giveToSandbox(sandbox, home);
+  }
+  const [shell, shellArgs] = sandbox
+    ? runAs(sandbox, "sh", ["-c", manifest.build])
+    : ["sh", ["-c", manifest.build]];
+  // The network namespace is made as root, then the user switched inside it.
+  const argv = offline ? ["unshare", "--net", shell, ...shellArgs] : [shell, ...shellArgs];
   const command = `the build command "${manifest.build}"`;
   const cgroup = await createCgroup("build");
   // Its own process group (and cgroup), so that a timeout or the harness's death takes make's
   // children too, and whatever it leaves running (a daemon, a stray server) goes at its end.
   const build = await spawnGroupLeader(argv[0] as string, argv.slice(1), {
     cwd: dir,
-    env: { DSLAB_BUILD: "1" },
+    env: { DSLAB_BUILD: "1", ...(sandbox ? { HOME: home, PATH: sandbox.path } : {}) },
     label: "dslab build",
     cgroup,
   });

@@ -7,6 +7,7 @@ import { writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import type { RuntimeKind } from "../runtime/infrastructure.ts";
+import { enterSandbox, sealFromSandbox } from "../runtime/sandbox.ts";
 import type { ScheduledFault } from "../trace/events.ts";
 import { BUILD_TIME_LIMIT_MS, buildSubmission } from "./build.ts";
 import {
@@ -18,6 +19,7 @@ import {
 import type { Manifest } from "./manifest.ts";
 import { loadManifest } from "./manifest.ts";
 import { prepareOutDir } from "./out-dir.ts";
+import { describeSandbox } from "./protections.ts";
 import { labDriver } from "./registry.ts";
 import { type LabDriver, runScenario, type ScenarioResult } from "./run-scenario.ts";
 import { HARNESS_VERSION } from "./version.ts";
@@ -101,6 +103,8 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
   const outDir = await prepareOutDir(options.outDir, [submission]);
   if (options.runtime === "docker") {
     await (await import("../runtime/docker-engine.ts")).ensureDockerReady(options.log);
+  } else {
+    options.log(describeSandbox(await enterSandbox(outDir)));
   }
   const planned = options.runs
     ? options.runs.map(({ scenario, seed }) => {
@@ -216,5 +220,6 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
     return summary;
   } finally {
     process.removeListener("exit", onExit);
+    await sealFromSandbox(outDir);
   }
 }

@@ -11,6 +11,7 @@ import type { Readable } from "node:stream";
 import { execa } from "execa";
 import type { Cgroup } from "./cgroup.ts";
 import { killGroup, reaperTag, trackProcessGroup, untrackProcessGroup } from "./reaper.ts";
+import { runAs, type SandboxUser } from "./sandbox.ts";
 
 /** How long the leader's exit waits for its cgroup to empty (SIGKILL cannot be refused). */
 const CGROUP_KILL_LIMIT_MS = 5_000;
@@ -33,6 +34,8 @@ export interface GroupLeaderOptions {
   label: string;
   /** Where it runs, and what is emptied and removed when the leader exits. */
   cgroup?: Cgroup;
+  /** The user it runs as (after it has entered its cgroup, which only root may do). */
+  runAs?: SandboxUser;
 }
 
 /** The leader, or why it could not be spawned (e.g. ENOENT). */
@@ -42,14 +45,15 @@ export async function spawnGroupLeader(
   options: GroupLeaderOptions,
 ): Promise<GroupLeader | { error: string }> {
   const { cgroup } = options;
-  if (cgroup) {
-    // The shell would start, and only its exec fail: say it as the spawn would.
+  if (cgroup || options.runAs) {
+    // A wrapper would start, and only its exec fail: say it as the spawn would.
     const missing = await notExecutable(file, options.cwd ?? process.cwd(), options.env.PATH);
     if (missing) return { error: missing };
   }
+  const [program, programArgs] = options.runAs ? runAs(options.runAs, file, args) : [file, args];
   const [command, argv] = cgroup
-    ? ["sh", ["-c", ENTER_CGROUP, cgroup.procsFile, file, ...args]]
-    : [file, args];
+    ? ["sh", ["-c", ENTER_CGROUP, cgroup.procsFile, program, ...programArgs]]
+    : [program, programArgs];
   const subprocess = execa(command, argv, {
     cwd: options.cwd,
     env: { ...reaperTag(), ...options.env },

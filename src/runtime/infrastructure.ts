@@ -7,6 +7,8 @@ import { freePort } from "../net/free-port.ts";
 import { releasePort } from "../net/port-claims.ts";
 import { startToxiproxyServer } from "../net/toxiproxy-server.ts";
 import { ProcessRuntime } from "./process-runtime.ts";
+import { activeSandbox } from "./sandbox.ts";
+import { blockApiFromSandbox, firewallSupport } from "./toxiproxy-firewall.ts";
 import type { NodeRuntime, RuntimeHooks } from "./types.ts";
 
 export type RuntimeKind = "process" | "docker";
@@ -30,6 +32,8 @@ export interface LinkRequest {
 export interface RunInfrastructure {
   readonly network: FaultNetwork;
   readonly runtime: NodeRuntime;
+  /** toxiproxy-server's pid, where the harness can inspect its sockets (fault-verifier.ts). */
+  readonly faultServerPid?: () => number;
   /** The node's ports as its spec carries them. */
   nodePorts(node: string): { port: number; peerPort?: number };
   /** Creates the link's proxy; returns where its dialer (a client or a node) connects. */
@@ -60,21 +64,37 @@ async function startProcessInfrastructure(
         : { port: await freePort() },
     );
   }
-  let toxiproxy = await startToxiproxyServer();
-  const network = new FaultNetwork(toxiproxy.apiUrl, {
+  const sandbox = activeSandbox();
+  // Under the sandbox user, nodes cannot reach the server's API (where iptables may be used).
+  const startServer = async () => {
+    const server = await startToxiproxyServer();
+    if (!sandbox || !firewallSupport().ok) return { server, unblock: () => undefined };
+    return { server, unblock: blockApiFromSandbox(Number(new URL(server.apiUrl).port)) };
+  };
+  let toxiproxy = await startServer();
+  const stopServer = async () => {
+    toxiproxy.unblock();
+    await toxiproxy.server.stop();
+  };
+  const network = new FaultNetwork(toxiproxy.server.apiUrl, {
     onRepair: traceRepair(options),
     // A server deadlocked past repair gives way to a new one; proxies keep their addresses.
     restartServer: async () => {
-      await toxiproxy.stop();
-      toxiproxy = await startToxiproxyServer();
-      return toxiproxy.apiUrl;
+      await stopServer();
+      toxiproxy = await startServer();
+      return toxiproxy.server.apiUrl;
     },
   });
-  const runtime = new ProcessRuntime({ ...options, timeScale: Math.max(1, options.timeScale) });
+  const runtime = new ProcessRuntime({
+    ...options,
+    timeScale: Math.max(1, options.timeScale),
+    ...(sandbox ? { runAs: sandbox } : {}),
+  });
   const portsOf = (node: string) => ports.get(node) ?? { port: 0 };
   return {
     network,
     runtime,
+    faultServerPid: () => toxiproxy.server.pid,
     nodePorts: portsOf,
     addLink: async (link) => {
       const target = portsOf(link.to);
@@ -86,7 +106,7 @@ async function startProcessInfrastructure(
     stop: async () => {
       await runtime.stopAll().catch(() => undefined);
       await network.destroy().catch(() => undefined);
-      await toxiproxy.stop();
+      await stopServer();
       for (const { port, peerPort } of ports.values()) {
         releasePort(port);
         if (peerPort !== undefined) releasePort(peerPort);

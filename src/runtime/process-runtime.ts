@@ -18,11 +18,15 @@ import { type Cgroup, createCgroup } from "./cgroup.ts";
 import { spawnGroupLeader } from "./group-leader.ts";
 import { liveProcessesInGroup, rssKiB } from "./process-group.ts";
 import { killGroup } from "./reaper.ts";
+import { giveToSandbox, type SandboxUser } from "./sandbox.ts";
 import { settlesWithin } from "./settles-within.ts";
 import { acceptsConnections } from "./tcp-probe.ts";
 import type { NodeSpec } from "./types.ts";
 
-export type ProcessRuntimeOptions = BaseRuntimeOptions;
+export interface ProcessRuntimeOptions extends BaseRuntimeOptions {
+  /** Run nodes as this user (sandbox.ts); their data and tmp directories become its own. */
+  runAs?: SandboxUser;
+}
 
 /** SIGKILL cannot be refused; a process still there after this is stuck in the kernel. */
 const KILL_TIMEOUT_MS = 5_000;
@@ -37,9 +41,11 @@ interface NodeCgroup {
 
 export class ProcessRuntime extends BaseNodeRuntime<NodeCgroup> {
   readonly kind = "process";
+  readonly #runAs: SandboxUser | undefined;
 
   constructor(options: ProcessRuntimeOptions) {
     super(options, READY_POLL_MS);
+    this.#runAs = options.runAs;
   }
 
   protected async prepare(): Promise<NodeCgroup> {
@@ -55,6 +61,10 @@ export class ProcessRuntime extends BaseNodeRuntime<NodeCgroup> {
     try {
       await mkdir(spec.dataDir, { recursive: true });
       await mkdir(spec.tmpDir, { recursive: true });
+      if (this.#runAs) {
+        await giveToSandbox(this.#runAs, spec.dataDir);
+        await giveToSandbox(this.#runAs, spec.tmpDir);
+      }
     } catch (error) {
       return fail(`could not create the data or tmp directory: ${(error as Error).message}`);
     }
@@ -75,9 +85,14 @@ export class ProcessRuntime extends BaseNodeRuntime<NodeCgroup> {
     }
     const leader = await spawnGroupLeader(file, args, {
       cwd: spec.cwd,
-      env: nodeEnvironment(spec),
+      // Root's home is not the sandbox user's: caches (pip, Go) go to the node's tmp.
+      env: {
+        ...nodeEnvironment(spec),
+        ...(this.#runAs ? { HOME: spec.tmpDir, PATH: this.#runAs.path } : {}),
+      },
       label: `dslab node ${spec.id}`,
       cgroup: state.handle.cgroup,
+      runAs: this.#runAs,
     });
     if ("error" in leader) {
       await state.handle.cgroup?.kill(KILL_TIMEOUT_MS);
