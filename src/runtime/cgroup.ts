@@ -32,8 +32,8 @@ let serial = 0;
 
 /**
  * Whether this harness can put processes in cgroups of its own, decided once by trying: a
- * parent cgroup dslab-<pid>-<random> is made under the harness's own cgroup, and a probe
- * process must be able to enter a child of it.
+ * parent cgroup dslab-<pid>-<random> is made under the harness's own cgroup (and removed until
+ * the first createCgroup), and a probe process must be able to enter a child of it.
  */
 export function cgroupSupport(): CgroupSupport {
   support ??= detect();
@@ -51,11 +51,7 @@ function detect(): CgroupSupport {
     }
     const parent = join(base, name);
     const why = tryParent(kind, parent);
-    if (why === undefined) {
-      // Also for a caller without the reaper (which does this on signals and for a SIGKILL too).
-      process.once("exit", killEveryCgroupSync);
-      return { available: true, kind, parent };
-    }
+    if (why === undefined) return { available: true, kind, parent };
     reasons.push(`${kind}: ${why}`);
   }
   return { available: false, why: reasons.join("; ") };
@@ -69,7 +65,8 @@ function tryParent(kind: CgroupKind, parent: string): string | undefined {
     return `cannot create ${parent} (${(error as NodeJS.ErrnoException).code})`;
   }
   const why = tryEntering(kind, parent);
-  if (why !== undefined) removeQuietly(parent);
+  // Made again by the first createCgroup: a caller that only asks leaves nothing behind.
+  removeQuietly(parent);
   return why;
 }
 
@@ -132,7 +129,11 @@ export async function createCgroup(label: string): Promise<Cgroup | undefined> {
   if (!found.available) return undefined;
   serial += 1;
   const dir = join(found.parent, `${label.replace(/[^\w.-]/g, "_")}-${serial}`);
-  await mkdir(dir);
+  if (serial === 1) {
+    // Also for a caller without the reaper (which does this on signals and for a SIGKILL too).
+    process.once("exit", killEveryCgroupSync);
+  }
+  await mkdir(dir, { recursive: true });
   return new Cgroup(found.kind, dir);
 }
 
