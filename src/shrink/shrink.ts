@@ -8,9 +8,11 @@ import { join } from "node:path";
 import { buildSubmission } from "../lab/build.ts";
 import { selectScenarios } from "../lab/definition.ts";
 import { prepareOutDir } from "../lab/out-dir.ts";
+import { describeSandbox } from "../lab/protections.ts";
 import { loadSubmission, quoteArg, UsageError } from "../lab/run-lab.ts";
 import { runCheckers, runScenario, type ScenarioResult } from "../lab/run-scenario.ts";
 import { describeFault } from "../net/describe-fault.ts";
+import { enterSandbox } from "../runtime/sandbox.ts";
 import type { ScheduledFault, Trace } from "../trace/events.ts";
 import { minimizeFailing } from "./minimize.ts";
 
@@ -52,6 +54,8 @@ export async function shrinkTrace(options: ShrinkOptions): Promise<ShrinkOutcome
   const [scenario] = selectScenarios(loaded.definition, [header.scenario]);
   if (!scenario) throw new UsageError(`lab ${header.lab} has no scenario ${header.scenario}`);
   const outDir = await prepareOutDir(options.outDir, [loaded.submission]);
+  // Its runs are the process runtime's: the same sandbox as `dslab test`.
+  options.log(describeSandbox(await enterSandbox(outDir)));
   options.log(`building ${header.submission.path} once for every attempt`);
   const build = await buildSubmission(loaded.submission, loaded.manifest, outDir);
   if (!build.ok) throw new UsageError(`the submission no longer builds: ${build.reason}`);
