@@ -46,6 +46,11 @@ describe("judging a run that did not complete", () => {
 
   it("a completed run fails both", () => {
     const trace = traceEnding({ type: "end", t: 2, status: "completed" });
-    expect(runCheckers(checkers, trace).map((r) => r.verdict)).toEqual(["fail", "fail", "unknown"]);
+    expect(runCheckers(checkers, trace).map((r) => r.verdict)).toEqual([
+      "fail",
+      "fail",
+      "unknown",
+      "skipped", // fault-integrity: no check of the fault network recorded
+    ]);
   });
 });

@@ -26,6 +26,7 @@ describe("dslab doctor", () => {
       "protection: cgroups",
       "protection: sandbox user",
       "protection: firewall",
+      "protection: fault-network verification",
     ]) {
       expect(
         names.some((name) => name.startsWith(needed)),

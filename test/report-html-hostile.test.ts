@@ -46,6 +46,13 @@ async function hostileTrace(): Promise<Trace> {
     { type: "op.fail", t: 2, op: 999, reason: PAYLOAD },
     { type: "probe", t: 2, probe: PAYLOAD, step: PAYLOAD, detail: { x: PAYLOAD } },
     { type: "net.repair", t: 2, link: PAYLOAD, reason: PAYLOAD },
+    {
+      type: "net.verify",
+      t: 2,
+      links: 1,
+      // A tampering node chooses what the server reports (a proxy's listen address, say).
+      mismatches: [{ link: PAYLOAD, what: "listen", wanted: PAYLOAD, found: PAYLOAD }],
+    },
     { type: "harness.error", t: 2, message: PAYLOAD },
     {
       type: "nemesis.start",

@@ -5,6 +5,7 @@
  */
 import { execa } from "execa";
 import { type ProtectionKind, protections } from "../lab/protections.ts";
+import { canInspectSockets } from "../net/proxy-sockets.ts";
 import { findToxiproxyBinary } from "../net/toxiproxy-server.ts";
 import {
   dockerClient,
@@ -93,6 +94,13 @@ export async function runDoctor(): Promise<DoctorCheck[]> {
       fix: `${protection.detail}; ${PROTECTION_FIXES[protection.kind]}`,
     });
   }
+  checks.push({
+    what: "protection: fault-network verification (a node that changes the proxies fails fault-integrity)",
+    need: "optional",
+    ok: true,
+    detail: `always on, every runtime: Toxiproxy's state at each fault change and run's end${canInspectSockets() ? ", and the proxies' sockets (process runtime)" : " (no /proc here: the proxies' sockets are not inspected)"}`,
+    fix: "none needed: it cannot be turned off",
+  });
   add("required", "gcc", await has("gcc", ["--version"]), "apt-get install gcc");
   add("required", "g++", await has("g++", ["--version"]), "apt-get install g++");
   add("required", "make", await has("make", ["--version"]), "apt-get install make");

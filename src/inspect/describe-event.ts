@@ -2,6 +2,7 @@
  * One event as a person reads it: time, who acted, what happened. Calls and replies use the
  * checkers' own wording (src/check/rpc/describe.ts) so a story and a verdict say the same.
  */
+import { describeNetVerify } from "../check/fault-integrity.ts";
 import { describeLabCall, describeOutcome, quote } from "../check/rpc/describe.ts";
 import { describeFault, describeFaultEnd } from "../net/describe-fault.ts";
 import type { Trace, TraceEvent } from "../trace/events.ts";
@@ -127,6 +128,8 @@ export function describeEvent(
       };
     case "net.repair":
       return { actor: "dslab", what: `recreated the proxy of link ${e.link}: ${e.reason}` };
+    case "net.verify":
+      return { actor: "dslab", what: describeNetVerify(e) };
     case "harness.error":
       return { actor: "dslab", what: `harness error: ${e.message}` };
     case "end":

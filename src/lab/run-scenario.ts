@@ -6,12 +6,14 @@
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { faultIntegrityChecker } from "../check/fault-integrity.ts";
 import { judgeCutShort, neverThrows } from "../check/named-checker.ts";
 import type { CheckResult, NamedChecker } from "../check/types.ts";
 import { type ReactionSpec, reactionsOf } from "../nemesis/reactions.ts";
 import { runSchedule } from "../nemesis/runner.ts";
 import { drawSchedule, type ScheduleOptions } from "../nemesis/schedule.ts";
 import { describeFault } from "../net/describe-fault.ts";
+import { FaultVerifier } from "../net/fault-verifier.ts";
 import { writeTraceHtml } from "../report/html/index.ts";
 import {
   type RunInfrastructure,
@@ -278,7 +280,13 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
         onFatal: () => local.abort(),
         ...(request.manifest.image ? { image: request.manifest.image } : {}),
       });
-      const { network } = infrastructure;
+      // Every fault change is checked on the server, and the network once more at the end.
+      const { faultServerPid } = infrastructure;
+      const verified = new FaultVerifier(infrastructure.network, {
+        emit,
+        now,
+        ...(faultServerPid ? { serverPid: faultServerPid } : {}),
+      });
       const nodeRuntime = infrastructure.runtime;
       runtime = nodeRuntime;
       // Proxies first: every node's DSLAB_PEERS names its peers' proxies.
@@ -291,7 +299,7 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
       const starts = await Promise.all(specs.map((spec) => nodeRuntime.start(spec)));
       if (starts.every((start) => start.ok)) {
         const nemesisDone = runSchedule(schedule, {
-          network,
+          network: verified,
           runtime,
           emit,
           now,
@@ -324,6 +332,7 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
           },
         });
         await nemesisDone;
+        if (!local.signal.aborted) await verified.verifyAtEnd();
       }
     } catch (error) {
       failed(error instanceof Error ? error.message : String(error));
@@ -421,10 +430,13 @@ export function scaleDurations(
   );
 }
 
-/** Checkers are pure, but a bug in one must not take the verdict or the others down. */
-/** Every checker on the trace; a run cut short cannot fail a liveness property. */
+/**
+ * Every checker on the trace, the lab's and then those of every lab (fault-integrity: the
+ * faults were really in force); a run cut short cannot fail a liveness property. Checkers are
+ * pure, but a bug in one must not take the verdict or the others down.
+ */
 export function runCheckers(checkers: NamedChecker[], trace: Trace): CheckResult[] {
-  return checkers.map((checker) =>
+  return [...checkers, faultIntegrityChecker].map((checker) =>
     judgeCutShort(neverThrows(checker.property, checker.check)(trace), checker.kind, trace),
   );
 }

@@ -12,6 +12,10 @@
  * Once a new connection reaches the deadlocked proxy, the server's whole proxy list is stuck
  * too and nothing can be deleted: then the server itself is restarted (where the runtime
  * can) and every link recreated.
+ *
+ * What it keeps is also what fault-verifier.ts checks the server against: wantedLinks() gives
+ * each link as it should be, with whether a change is under way on it (its state is then in
+ * flux, not wrong), and actualProxies() what the server says.
  */
 import type { Proxy as ProxyHandle, Toxic, ToxicType, Toxiproxy } from "toxiproxy-node-client";
 import type { Direction, Fault } from "../trace/events.ts";
@@ -105,6 +109,32 @@ export interface FaultNetworkOptions {
   restartServer?: () => Promise<string>;
 }
 
+/** A toxic as Toxiproxy lists it. */
+export interface ToxicState {
+  name: string;
+  type: string;
+  stream: string;
+  toxicity: number;
+  attributes: Record<string, unknown>;
+}
+
+/** A proxy as Toxiproxy lists it (GET /proxies). */
+export interface ProxyState {
+  name: string;
+  listen: string;
+  upstream: string;
+  enabled: boolean;
+  toxics: ToxicState[];
+}
+
+/** A link as it should be, and whether that can be checked now. */
+export interface WantedLink extends ProxyState {
+  /** Moves on whenever a change, repair or restart on the link begins or ends. */
+  epoch: number;
+  /** A change, repair or restart is under way on the link: the server may be in between. */
+  busy: boolean;
+}
+
 /** A toxic the link should carry, and its handle on the server once added. */
 interface WantedToxic {
   spec: ToxicSpec;
@@ -124,6 +154,9 @@ interface LinkState {
   /** Counts repairs, so a change that raced one knows the repair already carried it out. */
   repairs: number;
   repairing?: Promise<void>;
+  /** Changes under way (see WantedLink). */
+  changing: number;
+  epoch: number;
 }
 
 export class FaultNetwork implements LinkFaultTarget {
@@ -168,6 +201,8 @@ export class FaultNetwork implements LinkFaultTarget {
       downCount: 0,
       toxics: new Map(),
       repairs: 0,
+      changing: 0,
+      epoch: 0,
     });
     return proxy.listen;
   }
@@ -179,6 +214,34 @@ export class FaultNetwork implements LinkFaultTarget {
 
   links(): string[] {
     return [...this.#links.keys()];
+  }
+
+  /** Every link as it should be now. */
+  wantedLinks(): WantedLink[] {
+    return [...this.#links.values()].map((state) => ({
+      name: state.name,
+      listen: state.listen,
+      upstream: state.upstream,
+      enabled: state.downCount === 0,
+      toxics: [...state.toxics].map(([name, { spec }]) => ({
+        name,
+        type: spec.type,
+        stream: spec.stream,
+        toxicity: 1,
+        attributes: spec.attributes,
+      })),
+      epoch: state.epoch,
+      busy: state.changing > 0 || state.repairing !== undefined,
+    }));
+  }
+
+  /** Every proxy the server has, by name, as it lists them. */
+  async actualProxies(): Promise<Map<string, ProxyState>> {
+    const client = this.#client;
+    const { data } = await this.#call("list the proxies", () =>
+      client.api.get<Record<string, ProxyState>>(`${client.host}/proxies`),
+    );
+    return new Map(Object.entries(data ?? {}));
   }
 
   async apply(fault: LinkFault): Promise<AppliedFault> {
@@ -231,7 +294,11 @@ export class FaultNetwork implements LinkFaultTarget {
     });
   }
 
-  async healAll(): Promise<void> {
+  healAll(): Promise<void> {
+    return this.#during([...this.#links.values()], () => this.#healAll());
+  }
+
+  async #healAll(): Promise<void> {
     for (const state of this.#links.values()) {
       state.downCount = 0;
       state.toxics.clear();
@@ -270,11 +337,39 @@ export class FaultNetwork implements LinkFaultTarget {
    * proxy is repaired into the wanted state, which carries the change out. Any other failure
    * undoes the wanted state and throws.
    */
-  async #change(
+  #change(
     state: LinkState,
     what: string,
     step: (proxy: ProxyHandle) => Promise<unknown>,
     options: { undo?: () => void } = {},
+  ): Promise<void> {
+    return this.#during([state], () => this.#changeNow(state, what, step, options));
+  }
+
+  /**
+   * Marks the links busy while `work` runs. Called in the same tick as the wanted state
+   * changes, so a verification never sees the new wanted state on a link not marked busy.
+   */
+  async #during<T>(states: LinkState[], work: () => Promise<T>): Promise<T> {
+    for (const state of states) {
+      state.changing += 1;
+      state.epoch += 1;
+    }
+    try {
+      return await work();
+    } finally {
+      for (const state of states) {
+        state.changing -= 1;
+        state.epoch += 1;
+      }
+    }
+  }
+
+  async #changeNow(
+    state: LinkState,
+    what: string,
+    step: (proxy: ProxyHandle) => Promise<unknown>,
+    options: { undo?: () => void },
   ): Promise<void> {
     await state.repairing;
     const repairsBefore = state.repairs;
@@ -299,6 +394,7 @@ export class FaultNetwork implements LinkFaultTarget {
   #repair(state: LinkState, why: string): Promise<void> {
     if (state.repairing) return state.repairing;
     state.repairs += 1;
+    state.epoch += 1;
     const restartsBefore = this.#restarts;
     const repairing: Promise<void> = this.#recreate(state, why)
       .catch(async (error: unknown) => {
@@ -308,6 +404,7 @@ export class FaultNetwork implements LinkFaultTarget {
         await this.#restart(`${why}, and its proxy could not be deleted either`);
       })
       .finally(() => {
+        state.epoch += 1;
         if (state.repairing === repairing) state.repairing = undefined;
       });
     state.repairing = repairing;
@@ -336,12 +433,14 @@ export class FaultNetwork implements LinkFaultTarget {
     const restarting: Promise<void> = this.#restartAndRecreate(why).finally(() => {
       this.#restarting = undefined;
       for (const state of this.#links.values()) {
+        state.epoch += 1;
         if (state.repairing === restarting) state.repairing = undefined;
       }
     });
     this.#restarting = restarting;
     for (const state of this.#links.values()) {
       state.repairs += 1;
+      state.epoch += 1;
       state.repairing = restarting;
     }
     return restarting;

@@ -313,6 +313,51 @@ export interface NetRepairEvent {
   reason: string;
 }
 
+/** One way the fault network was found other than it should be (see NetVerifyEvent). */
+export interface LinkMismatch {
+  link: string;
+  /**
+   * What differs: the link's "proxy" (missing), its "enabled" flag, "listen" address,
+   * "upstream" or "toxics" as the Toxiproxy API reports them; a "listener" or "connection" at
+   * its address held by another process than toxiproxy-server; or a "change" dslab made that
+   * the server refused because what it changed was gone.
+   */
+  what:
+    | "proxy"
+    | "enabled"
+    | "listen"
+    | "upstream"
+    | "toxics"
+    | "listener"
+    | "connection"
+    | "change";
+  wanted: string;
+  found: string;
+}
+
+/**
+ * The fault network checked against what it should be, after fault changes and at the end of
+ * the run: every link no change was under way on was compared (its proxy, listen address,
+ * upstream, enabled flag and toxics), and, where the runtime lets dslab see sockets, who holds
+ * the listener and the connections at each proxy's address.
+ */
+export interface NetVerifyEvent {
+  type: "net.verify";
+  t: number;
+  /** The check after the final heal. */
+  final?: true;
+  /** How many links were compared. */
+  links: number;
+  /** Connections toxiproxy-server held at the proxies' addresses; absent when not inspected. */
+  connections?: number;
+  mismatches: LinkMismatch[];
+  /**
+   * What could not be read: the proxies' state (then `links` is 0, nothing was compared), or
+   * only their sockets (the API's state was compared).
+   */
+  error?: string;
+}
+
 /** The harness itself failed or was interrupted; the trace up to here is still valid. */
 export interface HarnessEvent {
   type: "harness.error";
@@ -353,6 +398,7 @@ export type TraceEvent =
   | RpcReplyEvent
   | ProbeEvent
   | NetRepairEvent
+  | NetVerifyEvent
   | HarnessEvent
   | EndEvent;
 
@@ -392,6 +438,7 @@ export const EVENT_TYPES: ReadonlySet<string> = new Set(
     "rpc.reply": true,
     probe: true,
     "net.repair": true,
+    "net.verify": true,
     "harness.error": true,
     end: true,
   } satisfies Record<TraceEvent["type"], true>),

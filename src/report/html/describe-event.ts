@@ -3,6 +3,7 @@
  * and the evidence lists. Lab 1's calls reuse the checkers' phrasing so the view and the
  * evidence messages say the same thing.
  */
+import { describeNetVerify } from "../../check/fault-integrity.ts";
 import { describeLabCall, describeOutcome, quote } from "../../check/rpc/describe.ts";
 import { describeFault, describeFaultEnd } from "../../net/describe-fault.ts";
 import type { LabCall } from "../../rpc/kv-types.ts";
@@ -80,6 +81,8 @@ export function describeEvent(event: TraceEvent): string {
       return `probe ${event.probe}: ${event.step}${event.detail ? ` ${JSON.stringify(event.detail)}` : ""}`;
     case "net.repair":
       return `recreated the proxy of link ${event.link}: ${event.reason}`;
+    case "net.verify":
+      return describeNetVerify(event);
     case "harness.error":
       return `harness error: ${event.message}`;
     case "end":

@@ -454,6 +454,12 @@ export function buildViewModel(trace: Trace, checks: CheckResult[]): ViewModel {
       case "harness.error":
         mark(harnessLane, event.t, MARK_KIND.error, describeEvent(event));
         break;
+      case "net.verify":
+        // The checks that found the network as set are many and say nothing: only the others.
+        if (event.mismatches.length > 0) {
+          mark(harnessLane, event.t, MARK_KIND.error, describeEvent(event));
+        }
+        break;
       case "end":
         model.meta.endStatus = event.status + (event.reason ? ` (${event.reason})` : "");
         mark(harnessLane, event.t, MARK_KIND.end, describeEvent(event));
