@@ -36,20 +36,23 @@ describe("judging a run that did not complete", () => {
     ["aborted", traceEnding({ type: "end", t: 2, status: "aborted" })],
     ["cut off (no end event)", traceEnding(undefined)],
   ])("%s: safety fails, liveness is unknown with its evidence kept", (_, trace) => {
-    const [agreement, progress, buggy] = runCheckers(checkers, trace);
+    const [agreement, progress, buggy, evidence] = runCheckers(checkers, trace);
     expect(agreement).toMatchObject({ verdict: "fail", summary: "agreement broke" });
     expect(progress).toMatchObject({ verdict: "unknown", evidence: [{ message: "here" }] });
     expect(progress?.summary).toMatch(/did not complete.*progress broke/);
     expect(buggy).toMatchObject({ verdict: "unknown" });
     expect(buggy?.summary).toContain("checker bug");
+    // No call got a reply: the cut may be why.
+    expect(evidence).toMatchObject({ property: "evidence", verdict: "unknown" });
   });
 
-  it("a completed run fails both", () => {
+  it("a completed run fails both, and evidence (no call got a reply)", () => {
     const trace = traceEnding({ type: "end", t: 2, status: "completed" });
     expect(runCheckers(checkers, trace).map((r) => r.verdict)).toEqual([
       "fail",
       "fail",
       "unknown",
+      "fail",
       "skipped", // fault-integrity: no check of the fault network recorded
     ]);
   });

@@ -2,8 +2,8 @@
  * Traces that say they are whole (issue 12, finding 6): the writer's header announces a digest
  * and its `end` event carries SHA-256 of every line before it, so `dslab check` and `dslab
  * inspect` refuse a damaged or edited trace (exit 2, file:line: reason) instead of passing it;
- * nothing may follow `end`; and a trace in which no call got a reply never passes, digest or
- * not. The damaged traces are fixtures/hostile/damaged-traces/, made from the recorded
+ * nothing may follow `end`; and a trace in which no call got a reply fails (evidence), digest
+ * or not. The damaged traces are fixtures/hostile/damaged-traces/, made from the recorded
  * fixtures/traces/rpc-bug-memory-only-crash-after-ack-digest.jsonl (a failing run).
  */
 import { readFileSync } from "node:fs";
@@ -63,14 +63,16 @@ describe("a damaged trace is unreadable (exit 2), naming the file and line", () 
   });
 });
 
-describe("a trace in which no call got a reply never passes, even without a digest", () => {
+describe("a trace in which no call got a reply fails, even without a digest", () => {
   it.each(["replies-deleted-digest-stripped.jsonl", "header-and-end-digest-stripped.jsonl"])(
     "%s",
     async (name) => {
       const run = await dslab("check", `${DAMAGED}/${name}`);
       expect(run.exitCode).toBe(1);
-      expect(run.stdout).toMatch(/^ {2}UNKNOWN /);
-      expect(run.stdout).toContain("nothing judged: no call got a reply");
+      expect(run.stdout).toMatch(/^ {2}FAIL /);
+      expect(run.stdout).toMatch(
+        /evidence FAILED: No call got a reply \(\d+ sent\): nothing in this run could be judged/,
+      );
       expect(run.stdout).toContain("unverified: the trace carries no digest");
     },
   );
@@ -83,7 +85,7 @@ describe("an honest trace", () => {
     const judgement = judgeTrace(trace);
     expect(judgement.verdict).toBe("fail");
     expect(judgement).not.toHaveProperty("unverified");
-    expect(judgement).not.toHaveProperty("unjudged");
+    expect(judgement.checks.find((c) => c.property === "evidence")?.verdict).toBe("pass");
   });
 
   it("cut off before its end (an interrupted run) is read, and never passes", () => {

@@ -1,8 +1,8 @@
 /**
  * `dslab check`'s judgement of a recorded trace: the lab's checkers, exactly as the live run
  * calls them, and the run's verdict by the same rule (a cut-off or interrupted run never
- * passes; a harness error is no verdict on the submission). A trace in which no call got a
- * reply never passes either: whatever the checkers say, nothing in it was judged.
+ * passes; a harness error is no verdict on the submission), evidence included: a trace with
+ * fewer answered calls than its scenario's minimum (none at all, say) never passes.
  */
 import type { CheckResult } from "../check/types.ts";
 import { labDriver } from "../lab/registry.ts";
@@ -17,8 +17,6 @@ export interface TraceJudgement {
   harnessError?: string;
   /** Why the run is not whole; a pass on part of a run is only "unknown". */
   incomplete?: string;
-  /** Why nothing in the trace could be judged: no pass either. */
-  unjudged?: string;
   /** Why the trace cannot be shown whole (no digest: an earlier dslab wrote it). */
   unverified?: string;
 }
@@ -36,15 +34,12 @@ export function judgeTrace(trace: Trace): TraceJudgement {
   let incomplete: string | undefined;
   if (!end) incomplete = "the trace has no end event: the run was cut off before it finished";
   else if (end.status === "interrupted") incomplete = "the run was interrupted";
-  const unjudged = trace.events.some((e) => e.type === "rpc.reply")
-    ? undefined
-    : "no call got a reply, so nothing in this trace shows the submission working";
   const unverified =
     trace.header.digest === undefined
       ? "the trace carries no digest (an earlier dslab wrote it, or the digest was removed), so nothing shows it is whole"
       : undefined;
   const verdict = scenarioVerdict(checks, {
-    interrupted: incomplete !== undefined || unjudged !== undefined,
+    interrupted: incomplete !== undefined,
     ...(harnessError ? { harnessError } : {}),
   });
   return {
@@ -52,7 +47,6 @@ export function judgeTrace(trace: Trace): TraceJudgement {
     verdict,
     ...(harnessError ? { harnessError } : {}),
     ...(incomplete ? { incomplete } : {}),
-    ...(unjudged ? { unjudged } : {}),
     ...(unverified ? { unverified } : {}),
   };
 }
@@ -69,7 +63,6 @@ export function formatJudgement(
   ];
   if (judgement.harnessError) lines.push(`      harness error: ${judgement.harnessError}`);
   if (judgement.incomplete) lines.push(`      incomplete: ${judgement.incomplete}`);
-  if (judgement.unjudged) lines.push(`      nothing judged: ${judgement.unjudged}`);
   if (judgement.unverified) lines.push(`      unverified: ${judgement.unverified}`);
   lines.push(
     ...formatChecks(judgement.checks, { onlyProblems: false, moreIn: "the --json report" }),

@@ -122,7 +122,6 @@ export function summaryLines(trace: Trace, judgement: TraceJudgement): string[] 
   const { header } = trace;
   const end = trace.events.findLast((e) => e.type === "end");
   const last = trace.events.at(-1)?.t ?? 0;
-  const notPassable = judgement.incomplete ?? judgement.unjudged;
   return [
     `lab ${header.lab}, scenario ${header.scenario}, seed ${header.seed}, time scale ${header.timeScale}`,
     `submission: ${header.submission.path} (${describeManifest(header.submission.manifest)})`,
@@ -134,7 +133,7 @@ export function summaryLines(trace: Trace, judgement: TraceJudgement): string[] 
     ...scheduleLines(trace),
     ...reactiveLines(trace),
     countLine(trace),
-    `verdict: ${VERDICT_LABEL[judgement.verdict]}${notPassable ? ` (${notPassable})` : ""}`,
+    `verdict: ${VERDICT_LABEL[judgement.verdict]}${judgement.incomplete ? ` (${judgement.incomplete})` : ""}`,
     ...(judgement.harnessError ? [`      harness error: ${judgement.harnessError}`] : []),
     ...formatChecks(judgement.checks, { onlyProblems: false, moreIn: "dslab check --json" }),
     `reproduce: ${header.reproduce}`,

@@ -38,6 +38,12 @@ export interface ScenarioDefinition {
   nemesis?: NemesisPlan;
   /** Every call must succeed (a clean network). */
   expectAllOk?: boolean;
+  /**
+   * The fewest distinct calls that must get a reply for the run to pass (default 1): far
+   * below what a slow correct submission answers, far above what one that hardly answers
+   * does (src/check/evidence.ts).
+   */
+  minAnsweredCalls?: number;
   /** Nodes for this scenario when not the lab's (lab 2 runs 3 and 5). */
   nodes?: string[];
   /** Lab-specific parameters recorded in the trace header for the checkers (bounds...). */
@@ -142,6 +148,7 @@ export type ScenarioOverride = Partial<
     | "workload"
     | "nemesis"
     | "expectAllOk"
+    | "minAnsweredCalls"
     | "estimatedMs"
   >
 >;
@@ -197,6 +204,7 @@ const overridableProperties = {
   workload: { type: "object", additionalProperties: { type: "number" } },
   nemesis: NEMESIS_PLAN_SCHEMA,
   expectAllOk: { type: "boolean" },
+  minAnsweredCalls: { type: "integer", minimum: 1 },
   estimatedMs: { type: "integer", minimum: 0 },
 } as const;
 
@@ -352,7 +360,15 @@ export function applyCourse(
 }
 
 /** The fields that decide what a run does (the rest only present or weigh its result). */
-const RUN_FIELDS = ["probe", "workload", "nemesis", "expectAllOk", "nodes", "params"] as const;
+const RUN_FIELDS = [
+  "probe",
+  "workload",
+  "nemesis",
+  "expectAllOk",
+  "minAnsweredCalls",
+  "nodes",
+  "params",
+] as const;
 
 /**
  * True when the course's version of a scenario runs differently from the lab's own (or the

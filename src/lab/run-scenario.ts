@@ -6,6 +6,7 @@
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { DEFAULT_MIN_ANSWERED_CALLS, evidenceChecker } from "../check/evidence.ts";
 import { faultIntegrityChecker } from "../check/fault-integrity.ts";
 import { judgeCutShort, neverThrows } from "../check/named-checker.ts";
 import type { CheckResult, NamedChecker } from "../check/types.ts";
@@ -231,6 +232,7 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
       ...(scenario.probe ? { probe: scenario.probe } : {}),
       ...scaleDurations(scenario.params ?? {}, timeScale),
       expectAllOk: scenario.expectAllOk === true,
+      minAnsweredCalls: scenario.minAnsweredCalls ?? DEFAULT_MIN_ANSWERED_CALLS,
       // The progress checker itself leaves out calls that overlap a fault or a node outage.
       cleanFromMs: 0,
     },
@@ -431,12 +433,13 @@ export function scaleDurations(
 }
 
 /**
- * Every checker on the trace, the lab's and then those of every lab (fault-integrity: the
- * faults were really in force); a run cut short cannot fail a liveness property. Checkers are
- * pure, but a bug in one must not take the verdict or the others down.
+ * Every checker on the trace, the lab's and then those of every lab: evidence (a run passes
+ * only on evidence) and fault-integrity (the faults were really in force); a run cut short
+ * cannot fail a liveness property. Checkers are pure, but a bug in one must not take the
+ * verdict or the others down.
  */
 export function runCheckers(checkers: NamedChecker[], trace: Trace): CheckResult[] {
-  return [...checkers, faultIntegrityChecker].map((checker) =>
+  return [...checkers, evidenceChecker, faultIntegrityChecker].map((checker) =>
     judgeCutShort(neverThrows(checker.property, checker.check)(trace), checker.kind, trace),
   );
 }

@@ -2,15 +2,17 @@
  * progress: on a clean network, calls succeed. Judged for AUTH_AMO calls with the current
  * cookie that ran entirely inside a clean period (header.params.cleanPeriods: [fromMs, toMs]
  * pairs, and/or cleanFromMs: clean from then to the end) while no nemesis fault was active
- * and the node was ready; with params.expectAllOk, every call. A node that never became
- * ready (node.failed) fails progress outright.
+ * and the node was ready; after the final heal of a run with faults, well-formed AUTH_NONE
+ * calls too (the final reads: the calm phase in which a server that stopped answering shows);
+ * with params.expectAllOk, every call. A node that never became ready (node.failed) fails
+ * progress outright.
  */
 
 import type { Trace } from "../../trace/events.ts";
 import { skippedResult } from "../counted-verdict.ts";
 import type { CheckResult, Evidence } from "../types.ts";
 import { disturbedSpans, overlaps, type Span } from "./calm.ts";
-import { followCookies } from "./credentials.ts";
+import { classifyCredential, followCookies } from "./credentials.ts";
 import { describeOp, describeOutcome } from "./describe.ts";
 import { deriveHistory, firstSuccess, type HistoryOp, opEvents } from "./history.ts";
 
@@ -30,6 +32,17 @@ export function cleanPeriods(params: Record<string, unknown>): Span[] {
   if (typeof params.cleanFromMs === "number")
     spans.push([params.cleanFromMs, Number.POSITIVE_INFINITY]);
   return spans;
+}
+
+/** When the final heal ended a run's faults (nemesis.heal after a nemesis.start), if it did. */
+function healedAfterFaults(trace: Trace): number | undefined {
+  let faulted = false;
+  let healedAt: number | undefined;
+  for (const e of trace.events) {
+    if (e.type === "nemesis.start") faulted = true;
+    else if (e.type === "nemesis.heal" && faulted) healedAt = e.t;
+  }
+  return healedAt;
 }
 
 /** Why an op that is not ok ended that way, for the message. */
@@ -55,6 +68,7 @@ export function checkProgress(trace: Trace): CheckResult {
   const traceEnd = last?.t ?? 0;
   const disturbed = disturbedSpans(trace);
   const cookies = followCookies(trace);
+  const healedAt = healedAfterFaults(trace);
   let judged = 0;
   for (const op of ops) {
     const ok = firstSuccess(op);
@@ -68,16 +82,25 @@ export function checkProgress(trace: Trace): CheckResult {
     ];
     const first = op.sends[0];
     const amoCurrent = first !== undefined && cookies.statusAtSend.get(first.event) === "current";
+    // No cookie can make these stale: once healed, a server must answer them.
+    const healedRead =
+      healedAt !== undefined &&
+      op.invokeT >= healedAt &&
+      first !== undefined &&
+      first.send.deviation === undefined &&
+      classifyCredential(first.send.cred).kind === "none";
     const inClean =
-      amoCurrent &&
+      (amoCurrent || healedRead) &&
       clean.some((c) => c[0] <= span[0] && span[1] <= c[1]) &&
       !disturbed.some((d) => overlaps(d, span));
     if (!inClean && !expectAllOk) continue;
     judged++;
     if (ok) continue;
-    const why = inClean
-      ? "on a clean network with the current cookie"
-      : "and this scenario expects every call to succeed";
+    const why = !inClean
+      ? "and this scenario expects every call to succeed"
+      : amoCurrent
+        ? "on a clean network with the current cookie"
+        : "on a calm network after the final heal";
     failures.push({
       message: `${describeOp(op)} did not succeed ${why}: ${howItEnded(op)}.`,
       events: opEvents(op),

@@ -112,8 +112,10 @@ export async function runRandomWorkload(
 }
 
 /**
- * Reads the final state after the faults stopped: GET and LIST of every key touched (and its
- * parents), through the reader's own link, without duplicate suppression (reads are safe).
+ * Reads the final state after the faults stopped: KV_BOOT, then GET and LIST of every key
+ * touched (and its parents), through the reader's own link, without duplicate suppression
+ * (reads are safe). The healed network is calm: progress requires answers to all of them, so
+ * even a run whose clients touched no key has a call a silent server must answer.
  */
 export async function readFinalState(
   ctx: WorkloadContext,
@@ -126,6 +128,7 @@ export async function readFinalState(
     const parts = key.split("/").filter(Boolean);
     for (let i = 1; i <= parts.length; i++) all.add(`/${parts.slice(0, i).join("/")}`);
   }
+  await reader.perform({ proc: "BOOT" }, "none");
   for (const key of [...all].sort()) {
     await reader.perform({ proc: "GET", key }, "none");
     await reader.perform({ proc: "LIST", key }, "none");
