@@ -141,6 +141,18 @@ const plan = (
 });
 const scheduleOpts = { timeScale: 1, links: LINKS, nodes: NODES };
 
+/** The harness, with toxic changes that take cutMs each and show as "cut <link>" calls. */
+function harnessWithSlowCuts(cutMs: number) {
+  const h = harness();
+  const apply = h.network.apply.bind(h.network);
+  h.network.apply = async (fault) => {
+    await new Promise((resolve) => setTimeout(resolve, cutMs));
+    h.runtime.calls.push(`cut ${fault.link}`);
+    return apply(fault);
+  };
+  return h;
+}
+
 async function until(what: string, done: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!done()) {
@@ -378,14 +390,8 @@ describe("runner: reactions", () => {
   });
 
   it("crashing every other node: kills first, then the isolation, and nobody back before it is in force", async () => {
-    const h = harness();
     // Slow toxic changes: the restarts must still wait for the isolation.
-    const apply = h.network.apply.bind(h.network);
-    h.network.apply = async (fault) => {
-      await new Promise((resolve) => setTimeout(resolve, 120));
-      h.runtime.calls.push(`cut ${fault.link}`);
-      return apply(fault);
-    };
+    const h = harnessWithSlowCuts(120);
     const others: NemesisPlan = {
       ...plan(60_000, { min: 20, max: 20 }),
       reactions: [reaction("isolate-decider-crash-others", { min: 20, max: 20 })],
@@ -410,14 +416,8 @@ describe("runner: reactions", () => {
   });
 
   it("crashing a minority: crashes only once the decider is cut off", async () => {
-    const h = harness();
     // Slow toxic changes: a kill racing them is what deadlocks Toxiproxy's proxies.
-    const apply = h.network.apply.bind(h.network);
-    h.network.apply = async (fault) => {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      h.runtime.calls.push(`cut ${fault.link}`);
-      return apply(fault);
-    };
+    const h = harnessWithSlowCuts(50);
     const specs = reactionsOf(7, plan(60_000), scheduleOpts);
     const controller = new AbortController();
     const running = runSchedule([], { ...h.options, reactions: specs, signal: controller.signal });
