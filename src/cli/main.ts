@@ -15,6 +15,7 @@ import {
 import { ManifestError } from "../lab/manifest.ts";
 import { runTests, UsageError } from "../lab/run-lab.ts";
 import { HARNESS_VERSION } from "../lab/version.ts";
+import { registerLincheckCommand } from "../lincheck/cli.ts";
 import { formatScenario, formatTotals } from "../report/console.ts";
 import { RUNTIME_KINDS, type RuntimeKind } from "../runtime/infrastructure.ts";
 import { registerShrinkCommand } from "../shrink/cli.ts";
@@ -197,6 +198,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
   registerTraceCommands(program, (outcome) => setExit(EXIT[outcome]));
   registerShrinkCommand(program, (outcome) => setExit(EXIT[outcome]));
+  registerLincheckCommand(program, setExit);
   addGradeCommands(program, { setExit, timestamp });
   return program;
 }

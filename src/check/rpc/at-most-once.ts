@@ -5,8 +5,11 @@
  * with indeterminate ops. Keys under different top-level names are independent, so each is
  * searched on its own; LIST "/" couples them and is handled after (see checkRootLists).
  */
-import type { KvResult } from "../../rpc/kv-types.ts";
+import type { KvCall, KvResult } from "../../rpc/kv-types.ts";
 import type { Trace } from "../../trace/events.ts";
+import type { Operation } from "../linearizability/model.ts";
+import { searchPart } from "../linearizability/search.ts";
+import { smallestViolation } from "../linearizability/smallest-violation.ts";
 import type { Checker, CheckResult, Evidence } from "../types.ts";
 import { describeOp, describeResult, quote } from "./describe.ts";
 import {
@@ -17,16 +20,15 @@ import {
   type SuccessReply,
   touchesState,
 } from "./history.ts";
+import { type AcceptsResult, kvLinearizabilityModel } from "./kv-linearizability-model.ts";
 import {
   applyCall,
   compareBytes,
   EMPTY_STATE,
   isWellFormedKey,
-  type KvState,
   sameResult,
   topLevelName,
 } from "./kv-model.ts";
-import { checkLinearizable, type LinOp } from "./linearizability.ts";
 
 export const AT_MOST_ONCE = "at-most-once";
 
@@ -41,6 +43,15 @@ export const DEFAULT_STEP_BUDGET = 2_000_000;
 export const DEFAULT_TOTAL_STEP_BUDGET = 20_000_000;
 /** Ops listed in one evidence item at most (the latest ones are kept). */
 const MAX_OPS_IN_EVIDENCE = 40;
+/** Memo memory per search: a ceiling on the checker's memory, whatever the trace. */
+const MEMO_BYTES = 64 * 2 ** 20;
+/**
+ * A safety net only: the step budgets decide (so a regrade gives the same verdict), this bounds
+ * a search on a pathologically slow machine.
+ */
+const SEARCH_TIMEOUT_MS = 5 * 60_000;
+/** Steps for the smallest contradictory set (steps, not time: the same evidence every run). */
+const EVIDENCE_BUDGET = { trialSteps: 200_000, totalSteps: 2_000_000, memoBytes: MEMO_BYTES };
 
 /** One independent search: the ops of one top-level name, or of several that LIST "/"
  * couples. LIST "/" results are cut down to `names`, the top-level keys this search models. */
@@ -233,10 +244,10 @@ function existenceOverlapsList(ops: HistoryOp[], rootLists: HistoryOp[]): boolea
   });
 }
 
-function toLinOp(op: HistoryOp, names: Set<string>): LinOp {
+function toOperation(op: HistoryOp, names: Set<string>): Operation<KvCall, AcceptsResult> {
   const got = firstSuccess(op);
-  if (!got) return { call: op.call, invokeT: op.invokeT };
-  let accepts = (r: KvResult): boolean => sameResult(r, got.result);
+  if (!got) return { input: op.call, callT: op.invokeT, id: op.id };
+  let accepts: AcceptsResult = (r) => sameResult(r, got.result);
   if (op.call.proc === "LIST" && op.call.key === "/") {
     // The search models only `names`: compare LIST "/" on those (both lists are sorted).
     const seen =
@@ -244,7 +255,7 @@ function toLinOp(op: HistoryOp, names: Set<string>): LinOp {
     accepts = (r) =>
       r.proc === "LIST" && r.status === "KV_OK" && sameResult(r, { ...r, children: seen });
   }
-  return { call: op.call, invokeT: op.invokeT, returnT: got.t, accepts };
+  return { input: op.call, output: accepts, callT: op.invokeT, returnT: got.t, id: op.id };
 }
 
 interface PartitionVerdict {
@@ -255,19 +266,21 @@ interface PartitionVerdict {
 
 function searchPartition(p: Partition, budget: number): PartitionVerdict {
   const ops = [...p.ops, ...p.rootLists];
-  const outcome = checkLinearizable(
-    ops.map((o) => toLinOp(o, p.names)),
-    budget,
-  );
+  const operations = ops.map((o) => toOperation(o, p.names));
+  const outcome = searchPart(kvLinearizabilityModel, operations, {
+    maxSteps: budget,
+    deadline: performance.now() + SEARCH_TIMEOUT_MS,
+    memoBytes: MEMO_BYTES,
+  });
   if (outcome.kind === "linearizable") return { steps: outcome.steps, failures: [], undecided: [] };
-  if (outcome.kind === "budget-exceeded") {
+  if (outcome.kind === "unknown") {
     const info = ops.filter((o) => o.status === "info").length;
     return {
       steps: outcome.steps,
       failures: [],
       undecided: [
         {
-          message: `The search for keys under ${p.label} (${ops.length} calls, ${info} indeterminate) gave up after ${budget} steps without finding an explanation or a contradiction.`,
+          message: `The search for keys under ${p.label} (${ops.length} calls, ${info} indeterminate) gave up after ${outcome.bound === "steps" ? `${budget} steps` : `${SEARCH_TIMEOUT_MS / 60_000} minutes`} without finding an explanation or a contradiction.`,
           events: [],
           ops: ops.map((o) => o.id),
         },
@@ -277,9 +290,15 @@ function searchPartition(p: Partition, budget: number): PartitionVerdict {
   const { placed, blocked, state } = outcome.furthest;
   const blockedOp = ops[blocked] as HistoryOp;
   const blockedReply = firstSuccess(blockedOp);
-  const deadline = blockedReply?.t ?? Number.POSITIVE_INFINITY;
-  // The history up to the blocked op's reply is already contradictory on its own.
-  const prefix = ops.filter((o) => o.invokeT <= deadline).slice(-MAX_OPS_IN_EVIDENCE);
+  // The smallest set of replies the search found that no order explains together.
+  const contradiction = smallestViolation(
+    kvLinearizabilityModel,
+    operations,
+    outcome.furthest,
+    EVIDENCE_BUDGET,
+  )
+    .map((i) => ops[i] as HistoryOp)
+    .slice(-MAX_OPS_IN_EVIDENCE);
   const wouldBe = applyCall(state, blockedOp.call).result;
   const lastPlaced = placed.slice(-5).map((i) => ops[i] as HistoryOp);
   return {
@@ -287,27 +306,17 @@ function searchPartition(p: Partition, budget: number): PartitionVerdict {
     undecided: [],
     failures: [
       {
-        message: `Under ${p.label}, no order that runs each call at most once explains ${describeOp(blockedOp)} returning ${blockedReply ? describeResult(blockedReply.result) : "its reply"}.`,
-        events: prefix.flatMap(opBounds).sort((a, b) => a - b),
-        ops: prefix.map((o) => o.id),
+        message: `Under ${p.label}, no order that runs each call at most once explains ${describeOp(blockedOp)} returning ${blockedReply ? describeResult(blockedReply.result) : "its reply"}: these ${contradiction.length} replies contradict each other whatever the other calls returned (${contradiction.map(describeOp).join("; ")}).`,
+        events: contradiction.flatMap(opBounds).sort((a, b) => a - b),
+        ops: contradiction.map((o) => o.id),
       },
       {
-        message: `The longest explainable order placed ${placed.length} calls, ending with ${lastPlaced.map(describeOp).join("; ") || "nothing"}; the store then held ${describeState(state)}, where ${describeOp(blockedOp)} would return ${describeResult(wouldBe)}.`,
+        message: `The longest explainable order placed ${placed.length} calls, ending with ${lastPlaced.map(describeOp).join("; ") || "nothing"}; the store then held ${kvLinearizabilityModel.describeState(state)}, where ${describeOp(blockedOp)} would return ${describeResult(wouldBe)}.`,
         events: [...lastPlaced.flatMap(opBounds), ...opBounds(blockedOp)].sort((a, b) => a - b),
         ops: [...lastPlaced.map((o) => o.id), blockedOp.id],
       },
     ],
   };
-}
-
-function describeState(state: KvState): string {
-  const shown = [...state.entries.entries()]
-    .sort(([a], [b]) => compareBytes(a, b))
-    .slice(0, 6)
-    .map(([k, v]) => `${k}=${quote(v)}`);
-  if (shown.length === 0) return "no keys";
-  const more = state.entries.size - shown.length;
-  return `{${shown.join(", ")}${more > 0 ? `, and ${more} more` : ""}}`;
 }
 
 function describeLabels(labels: string[]): string {

@@ -1,0 +1,83 @@
+/**
+ * The search's memo (Lowe's): configurations (set of linearized operations, model state) already
+ * explored, which led nowhere. An open-addressing table over flat typed arrays, so that a step
+ * costs no allocation but the state itself, and with a fixed memory ceiling: once full it stops
+ * remembering, which only costs repeated work, never a wrong answer.
+ */
+
+const EMPTY = -1;
+
+export class ConfigurationMemo<State> {
+  readonly #words: number;
+  readonly #equal: (a: State, b: State) => boolean;
+  readonly #maxEntries: number;
+  /** Slot -> entry index, or EMPTY. Power-of-two sized, at most half full. */
+  #slots: Int32Array;
+  #hashes: Uint32Array;
+  /** Entry i's operation bitset is #bits[i * words, (i + 1) * words). */
+  #bits: Uint32Array;
+  readonly #states: State[] = [];
+  #count = 0;
+
+  /** `words` 32-bit words per bitset; `maxBytes` bounds the tables together. */
+  constructor(words: number, equal: (a: State, b: State) => boolean, maxBytes: number) {
+    this.#words = words;
+    this.#equal = equal;
+    // Per entry: its bitset, its hash, two slots, and a pointer (plus the state it keeps alive).
+    this.#maxEntries = Math.max(1024, Math.floor(maxBytes / (4 * words + 4 + 8 + 16)));
+    this.#slots = new Int32Array(1024).fill(EMPTY);
+    this.#hashes = new Uint32Array(512);
+    this.#bits = new Uint32Array(512 * words);
+  }
+
+  /** Records the configuration; false when it was recorded before. */
+  add(bits: Uint32Array, bitsHash: number, state: State, stateHash: number): boolean {
+    const hash = (bitsHash ^ Math.imul(stateHash, 0x9e3779b1)) >>> 0;
+    const mask = this.#slots.length - 1;
+    const words = this.#words;
+    let slot = hash & mask;
+    for (;;) {
+      const entry = this.#slots[slot] as number;
+      if (entry === EMPTY) break;
+      if (this.#hashes[entry] === hash && this.#sameBits(entry, bits)) {
+        if (this.#equal(this.#states[entry] as State, state)) return false;
+      }
+      slot = (slot + 1) & mask;
+    }
+    if (this.#count >= this.#maxEntries) return true; // full: explore again rather than grow
+    const entry = this.#count++;
+    if (entry >= this.#hashes.length) this.#growEntries();
+    this.#hashes[entry] = hash;
+    this.#bits.set(bits, entry * words);
+    this.#states.push(state);
+    this.#slots[slot] = entry;
+    if (this.#count * 2 > this.#slots.length) this.#rehash();
+    return true;
+  }
+
+  #sameBits(entry: number, bits: Uint32Array): boolean {
+    const base = entry * this.#words;
+    for (let i = 0; i < this.#words; i++) if (this.#bits[base + i] !== bits[i]) return false;
+    return true;
+  }
+
+  #growEntries(): void {
+    const hashes = new Uint32Array(this.#hashes.length * 2);
+    hashes.set(this.#hashes);
+    this.#hashes = hashes;
+    const bits = new Uint32Array(hashes.length * this.#words);
+    bits.set(this.#bits);
+    this.#bits = bits;
+  }
+
+  #rehash(): void {
+    const slots = new Int32Array(this.#slots.length * 2).fill(EMPTY);
+    const mask = slots.length - 1;
+    for (let entry = 0; entry < this.#count; entry++) {
+      let slot = (this.#hashes[entry] as number) & mask;
+      while (slots[slot] !== EMPTY) slot = (slot + 1) & mask;
+      slots[slot] = entry;
+    }
+    this.#slots = slots;
+  }
+}
