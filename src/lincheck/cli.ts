@@ -74,7 +74,7 @@ async function lincheck(file: string, opts: LincheckOptions): Promise<number> {
   }
   let report: LincheckReport;
   try {
-    report = checker.check(file, text, {
+    report = checker.parse(file, text).check({
       timeoutMs: opts.timeout * 1000,
       maxStepsPerPart: opts.maxSteps,
       allParts: opts.allParts,

@@ -5,6 +5,7 @@
 import {
   checkHistory,
   type HistoryLimits,
+  type HistoryVerdict,
   type PartReport,
 } from "../check/linearizability/check-history.ts";
 import type { LinearizabilityModel, Operation } from "../check/linearizability/model.ts";
@@ -43,7 +44,12 @@ export interface LincheckReport {
 export interface HistoryChecker {
   /** What the format is, for --help. */
   what: string;
-  check(file: string, text: string, limits: Partial<HistoryLimits>): LincheckReport;
+  /** Reads a history (HistoryFormatError when it is not one), ready to be checked. */
+  parse(file: string, text: string): ParsedHistory;
+}
+
+export interface ParsedHistory {
+  check(limits: Partial<HistoryLimits>): LincheckReport;
 }
 
 function historyChecker<S, I, O>(
@@ -54,48 +60,51 @@ function historyChecker<S, I, O>(
 ): HistoryChecker {
   return {
     what,
-    check(file, text, limits) {
+    parse: (file, text) => {
       const operations = parse(file, text);
-      const result = checkHistory(model, operations, limits);
-      const describe = (i: number): DescribedOperation => {
-        const op = operations[i] as Operation<I, O>;
-        const returned = op.returnT !== undefined;
-        return {
-          line: op.id ?? i,
-          text: model.describeOperation(op.input, returned ? op.output : undefined),
-          ...(returned ? { returnLine: op.returnT } : {}),
-        };
-      };
-      const nameOf = (part: PartReport<S>) =>
-        partName(operations[part.operations[0] as number] as Operation<I, O>);
-      const violating = result.parts.find((p) => p.verdict.kind === "violation");
-      const report: LincheckReport = {
-        verdict: result.verdict,
-        operations: operations.length,
-        parts: result.parts.length,
-        searchedParts: result.parts.filter((p) => p.verdict.kind !== "not-searched").length,
-        steps: result.steps,
-        ms: result.ms,
-        unknown: result.parts.flatMap((p) =>
-          p.verdict.kind === "unknown"
-            ? [{ part: nameOf(p), partOperations: p.operations.length, bound: p.verdict.bound }]
-            : [],
-        ),
-      };
-      if (violating?.verdict.kind === "violation") {
-        const { furthest, smallest } = violating.verdict;
-        report.violation = {
-          part: nameOf(violating),
-          partOperations: violating.operations.length,
-          smallest: (smallest ?? []).map(describe),
-          placed: furthest.placed.length,
-          blocked: describe(furthest.blocked),
-          state: model.describeState(furthest.state),
-        };
-      }
-      return report;
+      return { check: (limits) => report(operations, checkHistory(model, operations, limits)) };
     },
   };
+
+  function report(operations: Operation<I, O>[], result: HistoryVerdict<S>): LincheckReport {
+    const describe = (i: number): DescribedOperation => {
+      const op = operations[i] as Operation<I, O>;
+      const returned = op.returnT !== undefined;
+      return {
+        line: op.id ?? i,
+        text: model.describeOperation(op.input, returned ? op.output : undefined),
+        ...(returned ? { returnLine: op.returnT } : {}),
+      };
+    };
+    const nameOf = (part: PartReport<S>) =>
+      partName(operations[part.operations[0] as number] as Operation<I, O>);
+    const violating = result.parts.find((p) => p.verdict.kind === "violation");
+    const described: LincheckReport = {
+      verdict: result.verdict,
+      operations: operations.length,
+      parts: result.parts.length,
+      searchedParts: result.parts.filter((p) => p.verdict.kind !== "not-searched").length,
+      steps: result.steps,
+      ms: result.ms,
+      unknown: result.parts.flatMap((p) =>
+        p.verdict.kind === "unknown"
+          ? [{ part: nameOf(p), partOperations: p.operations.length, bound: p.verdict.bound }]
+          : [],
+      ),
+    };
+    if (violating?.verdict.kind === "violation") {
+      const { furthest, smallest } = violating.verdict;
+      described.violation = {
+        part: nameOf(violating),
+        partOperations: violating.operations.length,
+        smallest: (smallest ?? []).map(describe),
+        placed: furthest.placed.length,
+        blocked: describe(furthest.blocked),
+        state: model.describeState(furthest.state),
+      };
+    }
+    return described;
+  }
 }
 
 export const HISTORY_MODELS: Record<string, HistoryChecker> = {
