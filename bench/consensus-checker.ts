@@ -4,7 +4,7 @@
  * node, with minority partitions and a crash along the way. Usage:
  *   node bench/consensus-checker.ts [events]   (default 1,000,000)
  */
-import { consensusCheckers } from "../src/check/consensus/index.ts";
+import { consensusCheckers } from "../labs/consensus/check/index.ts";
 import { b64, ConsensusTraceBuilder } from "../test/support/consensus-trace-builder.ts";
 
 const target = Number(process.argv[2] ?? 1_000_000);

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { consensusCheckers } from "../src/check/consensus/index.ts";
+import { consensusCheckers } from "../labs/consensus/check/index.ts";
 import type { Trace, TraceEvent } from "../src/trace/events.ts";
 import { readTrace } from "../src/trace/reader.ts";
 import { b64 } from "./support/consensus-trace-builder.ts";

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { checkAgreement } from "../src/check/consensus/agreement.ts";
-import { checkIntegrity } from "../src/check/consensus/integrity.ts";
-import { checkOutputFormat } from "../src/check/consensus/output-format.ts";
-import { checkValidity } from "../src/check/consensus/validity.ts";
-import { isPaddedBase64, slotKey } from "../src/check/consensus/values.ts";
+import { checkAgreement } from "../labs/consensus/check/agreement.ts";
+import { checkIntegrity } from "../labs/consensus/check/integrity.ts";
+import { checkOutputFormat } from "../labs/consensus/check/output-format.ts";
+import { checkValidity } from "../labs/consensus/check/validity.ts";
+import { isPaddedBase64, slotKey } from "../labs/consensus/check/values.ts";
 import { compactValue } from "../src/trace/compact-values.ts";
 import { b64, ConsensusTraceBuilder, consSuccess } from "./support/consensus-trace-builder.ts";
 

@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { checkEvidence, minAnsweredCalls } from "../src/check/evidence.ts";
-import { checkProgress } from "../src/check/rpc/progress.ts";
+import { checkProgress } from "../labs/rpc/check/progress.ts";
 import { judgeTrace } from "../src/inspect/judge.ts";
 import { readTrace } from "../src/trace/reader.ts";
 import { get, TraceBuilder } from "./support/trace-builder.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkProgress } from "../src/check/rpc/progress.ts";
+import { checkProgress } from "../labs/rpc/check/progress.ts";
 import { denied, get, set, TraceBuilder } from "./support/trace-builder.ts";
 
 function cleanRun(params: Record<string, unknown>): TraceBuilder {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { rpcCheckers } from "../src/check/rpc/index.ts";
+import { rpcCheckers } from "../labs/rpc/check/index.ts";
 import type { Trace } from "../src/trace/events.ts";
 import { addRandomValidHistory, TraceBuilder } from "./support/trace-builder.ts";
 

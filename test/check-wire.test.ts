@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkWireConformance } from "../src/check/rpc/wire.ts";
-import { AUTH_AMO, KV_PROG } from "../src/rpc/kv-types.ts";
+import { checkWireConformance } from "../labs/rpc/check/wire.ts";
+import { AUTH_AMO, KV_PROG } from "../labs/rpc/protocol/kv-types.ts";
 import { acceptError, denied, get, set, success, TraceBuilder } from "./support/trace-builder.ts";
 
 /** Ready, booted with cookie 11, one key created. */

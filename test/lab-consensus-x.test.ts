@@ -8,14 +8,14 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { consReplyOutcome, encodeConsArgs } from "../src/rpc/cons-codec.ts";
+import { consReplyOutcome, encodeConsArgs } from "../labs/consensus/protocol/cons-codec.ts";
 import {
   CONS_MAX_VALUE_BYTES,
   CONS_PROCS,
   CONS_PROG,
   CONS_V1,
   type ConsCall,
-} from "../src/rpc/cons-types.ts";
+} from "../labs/consensus/protocol/cons-types.ts";
 import { encodeCall } from "../src/rpc/message.ts";
 import { encodeRecord } from "../src/rpc/record.ts";
 import {

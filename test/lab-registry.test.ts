@@ -1,7 +1,7 @@
 /** A lab name from a file or the command line finds a lab of dslab's own, never a prototype's. */
 import { describe, expect, it } from "vitest";
 import { labDriver } from "../src/lab/registry.ts";
-import { isKvCall } from "../src/rpc/kv-types.ts";
+import { isKvCall } from "../labs/rpc/protocol/kv-types.ts";
 
 describe("lookups keyed by outside names", () => {
   it.each(["__proto__", "constructor", "toString", "hasOwnProperty"])("refuses lab %s", (name) => {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { CallOptions, RpcConnection } from "../src/rpc/connection.ts";
-import { encodeAmoCred, encodeKvArgs, replyOutcome } from "../src/rpc/kv-codec.ts";
+import { encodeAmoCred, encodeKvArgs, replyOutcome } from "../labs/rpc/protocol/kv-codec.ts";
 import {
   AUTH_AMO,
   KV_PROCS,
@@ -19,7 +19,7 @@ import {
   type KvCall,
   type KvResult,
   type ReplyOutcome,
-} from "../src/rpc/kv-types.ts";
+} from "../labs/rpc/protocol/kv-types.ts";
 import { type CallMessage, encodeCall } from "../src/rpc/message.ts";
 import {
   openConnection,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decodeKvResult, encodeAmoCred, encodeKvArgs, replyOutcome } from "../src/rpc/kv-codec.ts";
-import { KV_PROCS, KV_PROG, KV_V1, type KvCall, type KvResult } from "../src/rpc/kv-types.ts";
+import { decodeKvResult, encodeAmoCred, encodeKvArgs, replyOutcome } from "../labs/rpc/protocol/kv-codec.ts";
+import { KV_PROCS, KV_PROG, KV_V1, type KvCall, type KvResult } from "../labs/rpc/protocol/kv-types.ts";
 import { decodeReply, encodeCall, type RpcReply } from "../src/rpc/message.ts";
 import { malformedOutcome } from "../src/rpc/outcome.ts";
 import { encodeRecord } from "../src/rpc/record.ts";

@@ -7,7 +7,7 @@
 import { createServer, type Server } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { TraceEvent } from "../src/trace/events.ts";
-import { AmoClient } from "../src/workload/rpc/amo-client.ts";
+import { AmoClient } from "../src/workload/amo-client.ts";
 import { RpcRecorder } from "../src/workload/traced-connection.ts";
 
 describe("the lab client on a link that closes every connection", () => {

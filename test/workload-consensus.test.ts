@@ -12,7 +12,7 @@ import {
   type ConsensusWorkloadParams,
   drawValue,
   runConsensusWorkload,
-} from "../src/workload/consensus/workload.ts";
+} from "../labs/consensus/workload/workload.ts";
 import { RpcRecorder } from "../src/workload/traced-connection.ts";
 import { observedTrace } from "./support/observed-trace.ts";
 

@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { decodeCall } from "../src/rpc/message.ts";
 import { encodeRecord, RecordDecoder } from "../src/rpc/record.ts";
-import { AmoClient } from "../src/workload/rpc/amo-client.ts";
+import { AmoClient } from "../src/workload/amo-client.ts";
 import { RpcRecorder } from "../src/workload/traced-connection.ts";
 import { explain, fixtureRunner } from "./support/e2e.ts";
 

@@ -3,7 +3,7 @@
  * story can follow one call through its transmissions and replies. Replies carry no op id:
  * they are matched to the last transmission of the same xid on the same connection.
  */
-import type { LabCall } from "../rpc/kv-types.ts";
+import type { LabCall } from "../../labs/rpc/protocol/kv-types.ts";
 import type { NodeId, Trace } from "../trace/events.ts";
 
 export interface OpRecord {

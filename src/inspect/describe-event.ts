@@ -3,7 +3,7 @@
  * checkers' own wording (src/check/rpc/describe.ts) so a story and a verdict say the same.
  */
 import { describeNetVerify } from "../check/fault-integrity.ts";
-import { describeLabCall, describeOutcome, quote } from "../check/rpc/describe.ts";
+import { describeLabCall, describeOutcome, quote } from "../../labs/rpc/check/describe.ts";
 import { describeFault, describeFaultEnd } from "../net/describe-fault.ts";
 import type { Trace, TraceEvent } from "../trace/events.ts";
 import { type Correlation, clientOf } from "./correlate.ts";

@@ -1,6 +1,6 @@
 /** The labs dslab knows, by the name a manifest and the CLI use. */
-import { consensusDriver } from "../workload/consensus/driver.ts";
-import { rpcDriver } from "../workload/rpc/driver.ts";
+import { consensusDriver } from "../../labs/consensus/workload/driver.ts";
+import { rpcDriver } from "../../labs/rpc/workload/driver.ts";
 import type { LabDriver } from "./run-scenario.ts";
 
 const DRIVERS: Record<string, LabDriver> = { rpc: rpcDriver, consensus: consensusDriver };

@@ -3,7 +3,7 @@
  * wall-clock limit past which the harness stops it: a run must never hang a grader.
  */
 import { longestHoldsMs } from "../nemesis/reactions.ts";
-import { terminationBoundMs } from "../workload/consensus/termination-bound.ts";
+import { terminationBoundMs } from "../../labs/consensus/workload/termination-bound.ts";
 import type { LabDefinition, ScenarioDefinition } from "./definition.ts";
 
 /** Toxiproxy, the node's start, the final reads and the checkers, per run. */

@@ -2,10 +2,10 @@
  * Any lab's call as the header fields and arguments of an ONC RPC CALL: lab 1's KV program or
  * lab 2's consensus program, told apart by the procedure name (lab 2's start with CONS_).
  */
-import { encodeConsArgs } from "./cons-codec.ts";
-import { CONS_PROCS, CONS_PROG, CONS_V1, type ConsProcName } from "./cons-types.ts";
-import { encodeKvArgs } from "./kv-codec.ts";
-import { isKvCall, KV_PROCS, KV_PROG, KV_V1, type KvProcName, type LabCall } from "./kv-types.ts";
+import { encodeConsArgs } from "../../labs/consensus/protocol/cons-codec.ts";
+import { CONS_PROCS, CONS_PROG, CONS_V1, type ConsProcName } from "../../labs/consensus/protocol/cons-types.ts";
+import { encodeKvArgs } from "../../labs/rpc/protocol/kv-codec.ts";
+import { isKvCall, KV_PROCS, KV_PROG, KV_V1, type KvProcName, type LabCall } from "../../labs/rpc/protocol/kv-types.ts";
 
 export type LabProcName = KvProcName | ConsProcName;
 

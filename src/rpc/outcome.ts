@@ -3,7 +3,7 @@
  * SUCCESS whose results the program's decoder turns into a LabResult (bad results become a
  * "malformed" outcome quoting the bytes, never an exception).
  */
-import type { LabResult, ReplyOutcome } from "./kv-types.ts";
+import type { LabResult, ReplyOutcome } from "../../labs/rpc/protocol/kv-types.ts";
 import type { RpcReply } from "./message.ts";
 
 /** How much of a malformed result a ReplyOutcome quotes, so a huge bad reply stays a small event. */

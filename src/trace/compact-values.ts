@@ -5,7 +5,7 @@
  * only compare values, judge the compacted trace exactly as they would the full one.
  */
 import { createHash } from "node:crypto";
-import type { LabCall, ReplyOutcome } from "../rpc/kv-types.ts";
+import type { LabCall, ReplyOutcome } from "../../labs/rpc/protocol/kv-types.ts";
 
 export const LONG_VALUE_CHARS = 1024;
 

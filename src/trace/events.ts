@@ -6,7 +6,7 @@
  * Every event carries `t`: milliseconds since the run started, from a monotonic clock, so the
  * order of `t` is the real-time order the checkers rely on. The first line is the header.
  */
-import type { LabCall, ReplyOutcome } from "../rpc/kv-types.ts";
+import type { LabCall, ReplyOutcome } from "../../labs/rpc/protocol/kv-types.ts";
 
 export const TRACE_FORMAT = "dslab-trace";
 export const TRACE_VERSION = 1;

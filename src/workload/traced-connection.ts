@@ -8,9 +8,9 @@ import {
   RpcConnection,
   type SplitWrite,
 } from "../rpc/connection.ts";
-import { consReplyOutcome } from "../rpc/cons-codec.ts";
-import { replyOutcome } from "../rpc/kv-codec.ts";
-import type { ReplyOutcome } from "../rpc/kv-types.ts";
+import { consReplyOutcome } from "../../labs/consensus/protocol/cons-codec.ts";
+import { replyOutcome } from "../../labs/rpc/protocol/kv-codec.ts";
+import type { ReplyOutcome } from "../../labs/rpc/protocol/kv-types.ts";
 import { isConsProc, type LabProcName } from "../rpc/lab-call.ts";
 import { type CallMessage, encodeCall, type RpcReply } from "../rpc/message.ts";
 import { malformedOutcome } from "../rpc/outcome.ts";

@@ -2,7 +2,7 @@
  * Builds synthetic lab 1 traces for checker tests: a few calls with explicit times instead of
  * a real run. Events may be added in any order; `trace()` sorts them by time (stably).
  */
-import { applyCall, EMPTY_STATE } from "../../src/check/rpc/kv-model.ts";
+import { applyCall, EMPTY_STATE } from "../../labs/rpc/check/kv-model.ts";
 import {
   KV_PROCS,
   KV_PROG,
@@ -10,7 +10,7 @@ import {
   type KvResult,
   type KvStatus,
   type ReplyOutcome,
-} from "../../src/rpc/kv-types.ts";
+} from "../../labs/rpc/protocol/kv-types.ts";
 import type { RpcSendEvent, SentCredential } from "../../src/trace/events.ts";
 import { SyntheticTraceBuilder } from "./synthetic-trace.ts";
 

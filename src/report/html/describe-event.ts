@@ -4,9 +4,9 @@
  * evidence messages say the same thing.
  */
 import { describeNetVerify } from "../../check/fault-integrity.ts";
-import { describeLabCall, describeOutcome, quote } from "../../check/rpc/describe.ts";
+import { describeLabCall, describeOutcome, quote } from "../../../labs/rpc/check/describe.ts";
 import { describeFault, describeFaultEnd } from "../../net/describe-fault.ts";
-import type { LabCall } from "../../rpc/kv-types.ts";
+import type { LabCall } from "../../../labs/rpc/protocol/kv-types.ts";
 import type { Fault, TraceEvent } from "../../trace/events.ts";
 
 /** The key (lab 1) or slot (lab 2) a call is about, for the key/slot filter; "" for none. */

@@ -4,7 +4,7 @@
  * lines. Columns compress far better than one object per event and the page reads them
  * without building 100k objects. Everything is precomputed here so the page only draws.
  */
-import { describeLabCall, describeOutcome } from "../../check/rpc/describe.ts";
+import { describeLabCall, describeOutcome } from "../../../labs/rpc/check/describe.ts";
 import type { CheckResult } from "../../check/types.ts";
 import type { Fault, Trace, TraceEvent } from "../../trace/events.ts";
 import { callSubject, describeDecision, describeEvent, faultText } from "./describe-event.ts";

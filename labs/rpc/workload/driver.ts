@@ -1,0 +1,53 @@
+/**
+ * Lab 1 plugged into the common scenario run: the randomized workload (then, once the nemesis
+ * has healed everything, a read of the final state) or one directed probe.
+ */
+
+import { rpcCheckers } from "../check/index.ts";
+import type { DriverContext, LabDriver } from "../../../src/lab/run-scenario.ts";
+import { RpcRecorder } from "../../../src/workload/traced-connection.ts";
+import { sleep } from "../../../src/workload/amo-client.ts";
+import { RPC_PROBES } from "./probes.ts";
+import { type RandomWorkloadParams, readFinalState, runRandomWorkload } from "./random-workload.ts";
+
+const NODE = "n1";
+
+function workloadParams(ctx: DriverContext): RandomWorkloadParams {
+  const merged = { ...ctx.definition.workloadDefaults, ...ctx.scenario.workload };
+  return merged as unknown as RandomWorkloadParams;
+}
+
+async function run(ctx: DriverContext): Promise<void> {
+  const recorder = new RpcRecorder(ctx.emit, ctx.now);
+  const workload = {
+    recorder,
+    seed: ctx.seed,
+    timeScale: ctx.timeScale,
+    signal: ctx.signal,
+    endpoint: (client: string) => ctx.endpoint(client, NODE),
+  };
+  try {
+    const probeName = ctx.scenario.probe;
+    if (probeName !== undefined) {
+      const probe = RPC_PROBES[probeName];
+      if (!probe) throw new Error(`lab rpc has no probe "${probeName}"`);
+      await probe({ ...workload, runtime: ctx.runtime, node: NODE });
+      return;
+    }
+    const params = workloadParams(ctx);
+    const keys = await runRandomWorkload(workload, params);
+    await ctx.nemesisDone;
+    // Let connections cut by the final heal close before the final reads.
+    await sleep(200, ctx.signal);
+    await readFinalState(workload, keys, params);
+  } finally {
+    recorder.destroyAll();
+  }
+}
+
+export const rpcDriver: LabDriver = {
+  lab: "rpc",
+  eventTypes: [],
+  checkers: [...rpcCheckers],
+  run,
+};
