@@ -62,9 +62,11 @@ export function pairEvents<P, I, O>(
   return operations.sort((a, b) => a.callT - b.callT);
 }
 
-/** FNV-1a of a string: a state hash for the models below. */
-export function stringHash(text: string): number {
-  let h = 0x811c9dc5;
+export const FNV_OFFSET = 0x811c9dc5;
+
+/** FNV-1a of `hash`'s string followed by `text`: a string's hash, extended as it grows. */
+export function extendHash(hash: number, text: string): number {
+  let h = hash;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return h >>> 0;
 }

@@ -50,6 +50,8 @@ export interface HistoryChecker {
 
 export interface ParsedHistory {
   check(limits: Partial<HistoryLimits>): LincheckReport;
+  /** The verdict alone, with nothing described (what a benchmark times). */
+  verdict(limits: Partial<HistoryLimits>): LincheckReport["verdict"];
 }
 
 function historyChecker<S, I, O>(
@@ -62,7 +64,10 @@ function historyChecker<S, I, O>(
     what,
     parse: (file, text) => {
       const operations = parse(file, text);
-      return { check: (limits) => report(operations, checkHistory(model, operations, limits)) };
+      return {
+        check: (limits) => report(operations, checkHistory(model, operations, limits)),
+        verdict: (limits) => checkHistory(model, operations, limits).verdict,
+      };
     },
   };
 

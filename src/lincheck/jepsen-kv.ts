@@ -6,10 +6,11 @@
 import type { LinearizabilityModel, Operation } from "../check/linearizability/model.ts";
 import {
   type Completion,
+  extendHash,
+  FNV_OFFSET,
   type HistoryEvent,
   HistoryFormatError,
   pairEvents,
-  stringHash,
 } from "./history-events.ts";
 
 export interface KvInput {
@@ -52,15 +53,25 @@ export function parseKvHistory(file: string, text: string): Operation<KvInput, s
   }));
 }
 
-export const kvModel: LinearizabilityModel<string, KvInput, string> = {
-  init: "",
+/** A key's value with its FNV-1a hash, extended as appends extend the value (no rehashing). */
+export interface KvValue {
+  value: string;
+  hash: number;
+}
+
+const EMPTY: KvValue = { value: "", hash: extendHash(FNV_OFFSET, "") };
+
+export const kvModel: LinearizabilityModel<KvValue, KvInput, string> = {
+  init: EMPTY,
   step(state, input, output) {
-    if (input.f === "put") return input.value;
-    if (input.f === "append") return state + input.value;
-    return output === undefined || output === state ? state : undefined;
+    if (input.f === "put") return { value: input.value, hash: extendHash(FNV_OFFSET, input.value) };
+    if (input.f === "append") {
+      return { value: state.value + input.value, hash: extendHash(state.hash, input.value) };
+    }
+    return output === undefined || output === state.value ? state : undefined;
   },
-  hash: stringHash,
-  equal: (a, b) => a === b,
+  hash: (state) => state.hash,
+  equal: (a, b) => a.hash === b.hash && a.value === b.value,
   partition(operations) {
     const byKey = new Map<string, number[]>();
     operations.forEach((op, i) => {
@@ -75,5 +86,5 @@ export const kvModel: LinearizabilityModel<string, KvInput, string> = {
       return `get(${input.key}) -> ${output === undefined ? "?" : JSON.stringify(output)}`;
     return `${input.f}(${input.key}, ${JSON.stringify(input.value)})`;
   },
-  describeState: (state) => JSON.stringify(state),
+  describeState: (state) => JSON.stringify(state.value),
 };

@@ -5,13 +5,14 @@
  * remembering, which only costs repeated work, never a wrong answer.
  */
 
-const EMPTY = -1;
+/** A free slot; slots hold entry index + 1, so fresh (zeroed) tables need no filling. */
+const EMPTY = 0;
 
 export class ConfigurationMemo<State> {
   readonly #words: number;
   readonly #equal: (a: State, b: State) => boolean;
   readonly #maxEntries: number;
-  /** Slot -> entry index, or EMPTY. Power-of-two sized, at most half full. */
+  /** Slot -> entry index + 1, or EMPTY. Power-of-two sized, at most half full. */
   #slots: Int32Array;
   #hashes: Uint32Array;
   /** Entry i's operation bitset is #bits[i * words, (i + 1) * words). */
@@ -19,15 +20,24 @@ export class ConfigurationMemo<State> {
   readonly #states: State[] = [];
   #count = 0;
 
-  /** `words` 32-bit words per bitset; `maxBytes` bounds the tables together. */
-  constructor(words: number, equal: (a: State, b: State) => boolean, maxBytes: number) {
+  /**
+   * `words` 32-bit words per bitset; `maxBytes` bounds the tables together; `expected` entries
+   * are made room for at once (growing costs more than a guess).
+   */
+  constructor(
+    words: number,
+    equal: (a: State, b: State) => boolean,
+    maxBytes: number,
+    expected = 32,
+  ) {
     this.#words = words;
     this.#equal = equal;
     // Per entry: its bitset, its hash, two slots, and a pointer (plus the state it keeps alive).
     this.#maxEntries = Math.max(1024, Math.floor(maxBytes / (4 * words + 4 + 8 + 16)));
-    this.#slots = new Int32Array(1024).fill(EMPTY);
-    this.#hashes = new Uint32Array(512);
-    this.#bits = new Uint32Array(512 * words);
+    const entries = 2 ** Math.ceil(Math.log2(Math.min(Math.max(expected, 32), 4096)));
+    this.#slots = new Int32Array(entries * 2);
+    this.#hashes = new Uint32Array(entries);
+    this.#bits = new Uint32Array(entries * words);
   }
 
   /** Records the configuration; false when it was recorded before. */
@@ -37,8 +47,9 @@ export class ConfigurationMemo<State> {
     const words = this.#words;
     let slot = hash & mask;
     for (;;) {
-      const entry = this.#slots[slot] as number;
-      if (entry === EMPTY) break;
+      const taken = this.#slots[slot] as number;
+      if (taken === EMPTY) break;
+      const entry = taken - 1;
       if (this.#hashes[entry] === hash && this.#sameBits(entry, bits)) {
         if (this.#equal(this.#states[entry] as State, state)) return false;
       }
@@ -50,7 +61,7 @@ export class ConfigurationMemo<State> {
     this.#hashes[entry] = hash;
     this.#bits.set(bits, entry * words);
     this.#states.push(state);
-    this.#slots[slot] = entry;
+    this.#slots[slot] = entry + 1;
     if (this.#count * 2 > this.#slots.length) this.#rehash();
     return true;
   }
@@ -71,12 +82,12 @@ export class ConfigurationMemo<State> {
   }
 
   #rehash(): void {
-    const slots = new Int32Array(this.#slots.length * 2).fill(EMPTY);
+    const slots = new Int32Array(this.#slots.length * 2);
     const mask = slots.length - 1;
     for (let entry = 0; entry < this.#count; entry++) {
       let slot = (this.#hashes[entry] as number) & mask;
       while (slots[slot] !== EMPTY) slot = (slot + 1) & mask;
-      slots[slot] = entry;
+      slots[slot] = entry + 1;
     }
     this.#slots = slots;
   }

@@ -43,21 +43,33 @@ interface Entry {
   next?: Entry;
 }
 
+/**
+ * The history as one list of call and return entries in time order; equal times count as
+ * concurrent (calls first), so a tie never shows as a violation. Calls and returns are sorted
+ * apart and merged: histories come nearly sorted, which the sort then does in about linear time.
+ */
 function buildList<I, O>(ops: readonly Operation<I, O>[]): Entry {
-  const entries: Entry[] = [];
-  ops.forEach((op, i) => {
-    const ret: Entry = { isCall: false, op: i, time: op.returnT ?? Number.POSITIVE_INFINITY };
-    entries.push({ isCall: true, op: i, time: op.callT, match: ret }, ret);
-  });
-  // Equal times count as concurrent (calls first): never report a violation on a tie.
-  entries.sort((a, b) => a.time - b.time || Number(b.isCall) - Number(a.isCall) || a.op - b.op);
+  const callT = (i: number) => (ops[i] as Operation<I, O>).callT;
+  const returnT = (i: number) => (ops[i] as Operation<I, O>).returnT ?? Number.POSITIVE_INFINITY;
+  const indexes = ops.map((_, i) => i);
+  const calls = indexes.slice().sort((a, b) => callT(a) - callT(b) || a - b);
+  const returns = indexes.sort((a, b) => returnT(a) - returnT(b) || a - b);
+  const returnEntries = ops.map((_, i): Entry => ({ isCall: false, op: i, time: returnT(i) }));
   const head: Entry = { isCall: false, op: -1, time: Number.NEGATIVE_INFINITY };
   let prev = head;
-  for (const e of entries) {
-    prev.next = e;
-    e.prev = prev;
-    prev = e;
+  const append = (entry: Entry) => {
+    prev.next = entry;
+    entry.prev = prev;
+    prev = entry;
+  };
+  let r = 0;
+  for (const op of calls) {
+    while (r < returns.length && returnT(returns[r] as number) < callT(op)) {
+      append(returnEntries[returns[r++] as number] as Entry);
+    }
+    append({ isCall: true, op, time: callT(op), match: returnEntries[op] });
   }
+  while (r < returns.length) append(returnEntries[returns[r++] as number] as Entry);
   return head;
 }
 
@@ -107,7 +119,7 @@ export function searchPart<S, I, O>(
     bits[i >>> 5] = (bits[i >>> 5] as number) ^ (1 << (i & 31));
     bitsHash = (bitsHash ^ (tags[i] as number)) >>> 0;
   };
-  const memo = new ConfigurationMemo<S>(words, model.equal, limits.memoBytes);
+  const memo = new ConfigurationMemo<S>(words, model.equal, limits.memoBytes, ops.length * 4);
   const stack: Array<{ entry: Entry; state: S; deferred: boolean }> = [];
   let state = model.init;
   let steps = 0;
