@@ -7,11 +7,11 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { KV_PROG, KV_V1 } from "../labs/rpc/protocol/kv-types.ts";
 import { FaultNetwork } from "../src/net/fault-network.ts";
 import { freePort } from "../src/net/free-port.ts";
 import { startToxiproxyServer } from "../src/net/toxiproxy-server.ts";
 import { RpcConnection } from "../src/rpc/connection.ts";
-import { KV_PROG, KV_V1 } from "../labs/rpc/protocol/kv-types.ts";
 import { ProcessRuntime } from "../src/runtime/process-runtime.ts";
 import { startClock } from "../src/trace/clock.ts";
 

@@ -8,8 +8,8 @@
  * at-most-once had nothing to contradict), and lab 2's fixtures/hostile/never-decides.
  */
 import { describe, expect, it } from "vitest";
-import { checkEvidence, minAnsweredCalls } from "../src/check/evidence.ts";
 import { checkProgress } from "../labs/rpc/check/progress.ts";
+import { checkEvidence, minAnsweredCalls } from "../src/check/evidence.ts";
 import { judgeTrace } from "../src/inspect/judge.ts";
 import { readTrace } from "../src/trace/reader.ts";
 import { get, TraceBuilder } from "./support/trace-builder.ts";

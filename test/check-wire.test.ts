@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { checkWireConformance } from "../labs/rpc/check/wire.ts";
-import { AUTH_AMO, KV_PROG } from "../labs/rpc/protocol/kv-types.ts";
+import { KV_PROG } from "../labs/rpc/protocol/kv-types.ts";
+import { AUTH_AMO } from "../src/rpc/amo-credential.ts";
 import { acceptError, denied, get, set, success, TraceBuilder } from "./support/trace-builder.ts";
 
 /** Ready, booted with cookie 11, one key created. */

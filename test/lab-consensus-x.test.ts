@@ -8,7 +8,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { consReplyOutcome, encodeConsArgs } from "../labs/consensus/protocol/cons-codec.ts";
+import { encodeConsArgs } from "../labs/consensus/protocol/cons-codec.ts";
+import { consProgram } from "../labs/consensus/protocol/cons-program.ts";
 import {
   CONS_MAX_VALUE_BYTES,
   CONS_PROCS,
@@ -17,6 +18,7 @@ import {
   type ConsCall,
 } from "../labs/consensus/protocol/cons-types.ts";
 import { encodeCall } from "../src/rpc/message.ts";
+import { outcomeOf } from "../src/rpc/outcome.ts";
 import { encodeRecord } from "../src/rpc/record.ts";
 import {
   decodeExampleReply,
@@ -227,7 +229,9 @@ describe("the wire examples and dslab's own codec (src/rpc/cons-codec.ts)", () =
   it("dslab decodes the example reply to the published result", async () => {
     const { replyHex, reply } = await loadExamples();
     const decoded = decodeExampleReply(replyHex, reply.xid);
-    expect(consReplyOutcome("CONS_DECIDED", decoded)).toEqual({
+    expect(
+      outcomeOf(decoded, (results) => consProgram.decodeResults("CONS_DECIDED", results)),
+    ).toEqual({
       kind: "success",
       result: reply.result,
       verifierFlavor: 0,

@@ -51,11 +51,11 @@ describe("the run's wall-clock limit", () => {
   });
 
   it("ends a run whose workload hangs and ignores the abort, by the limit plus a grace", async () => {
-    const { driver } = await loadSubmission("rpc", "fixtures/rpc/python-reference");
+    const { lab } = await loadSubmission("rpc", "fixtures/rpc/python-reference");
     // A stand-in for anything the run may wait on for ever (a wedged engine, a starved host).
-    const hangs = { ...driver, run: () => new Promise<void>(() => {}) };
+    const hangs = { ...lab, run: () => new Promise<void>(() => {}) };
     const started = Date.now();
-    const result = await runCleanWithLimit(3_000, { driver: hangs, abortGraceMs: 1_000 });
+    const result = await runCleanWithLimit(3_000, { lab: hangs, abortGraceMs: 1_000 });
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(result.verdict).toBe("error");
     expect(result.points).toBe(0);

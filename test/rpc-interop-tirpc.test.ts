@@ -9,18 +9,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { CallOptions, RpcConnection } from "../src/rpc/connection.ts";
-import { encodeAmoCred, encodeKvArgs, replyOutcome } from "../labs/rpc/protocol/kv-codec.ts";
+import { encodeKvArgs, replyOutcome } from "../labs/rpc/protocol/kv-codec.ts";
 import {
-  AUTH_AMO,
   KV_PROCS,
   KV_PROG,
   KV_V1,
   type KvCall,
   type KvResult,
-  type ReplyOutcome,
 } from "../labs/rpc/protocol/kv-types.ts";
+import { AUTH_AMO, encodeAmoCred } from "../src/rpc/amo-credential.ts";
+import type { CallOptions, RpcConnection } from "../src/rpc/connection.ts";
 import { type CallMessage, encodeCall } from "../src/rpc/message.ts";
+import type { ReplyOutcome } from "../src/rpc/reply-outcome.ts";
 import {
   openConnection,
   replyOf,

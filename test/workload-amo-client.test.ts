@@ -6,6 +6,7 @@
  */
 import { createServer, type Server } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { consProgram } from "../labs/consensus/protocol/cons-program.ts";
 import type { TraceEvent } from "../src/trace/events.ts";
 import { AmoClient } from "../src/workload/amo-client.ts";
 import { RpcRecorder } from "../src/workload/traced-connection.ts";
@@ -36,6 +37,7 @@ describe("the lab client on a link that closes every connection", () => {
     const giveUpMs = 2_000;
     const client = new AmoClient(recorder, {
       name: "c1",
+      program: consProgram,
       clientId: 0n,
       endpoint: { link: "c1-n1", host: "127.0.0.1", port },
       retransmitMs,

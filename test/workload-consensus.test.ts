@@ -7,12 +7,12 @@
 import { createServer, type Socket } from "node:net";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TraceEvent } from "../src/trace/events.ts";
 import {
   type ConsensusWorkloadParams,
   drawValue,
   runConsensusWorkload,
 } from "../labs/consensus/workload/workload.ts";
+import type { TraceEvent } from "../src/trace/events.ts";
 import { RpcRecorder } from "../src/workload/traced-connection.ts";
 import { observedTrace } from "./support/observed-trace.ts";
 
@@ -78,7 +78,7 @@ async function proposalsWith(seed: number, decisions: Decision[]) {
 function proposalsIn(events: TraceEvent[]) {
   return events.flatMap((e) =>
     e.type === "op.invoke" && e.call.proc === "CONS_PROPOSE"
-      ? [{ node: e.node, slot: e.call.slot, value: e.call.value, t: e.t }]
+      ? [{ node: e.node, slot: String(e.call.slot), value: String(e.call.value), t: e.t }]
       : [],
   );
 }

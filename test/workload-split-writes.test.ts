@@ -6,6 +6,7 @@
  */
 import { createServer, type Server } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { KV_BOOT_CALL, kvProgram } from "../labs/rpc/protocol/kv-program.ts";
 import { decodeCall } from "../src/rpc/message.ts";
 import { encodeRecord, RecordDecoder } from "../src/rpc/record.ts";
 import { AmoClient } from "../src/workload/amo-client.ts";
@@ -109,6 +110,8 @@ function splittingClient(port: number, every: number, pauseMs: number): AmoClien
     () => performance.now() - started,
   );
   return new AmoClient(recorder, {
+    program: kvProgram,
+    boot: KV_BOOT_CALL,
     name: "c1",
     clientId: 0n,
     endpoint: { link: "c1-n1", host: "127.0.0.1", port },

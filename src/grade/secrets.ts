@@ -20,7 +20,7 @@ import {
   loadLabDefinition,
   type ScenarioDefinition,
 } from "../lab/definition.ts";
-import { labDriver } from "../lab/registry.ts";
+import { findLab } from "../lab/registry.ts";
 import { notPublic, Redactor, type Secret } from "./redact.ts";
 import { submissionEntries } from "./submission-files.ts";
 
@@ -60,9 +60,7 @@ export async function gradingRedactor(sources: SecretSources): Promise<Redactor>
     await readFile(`${labDirectory(sources.lab)}lab.json`, "utf8"),
     JSON.stringify(definition.scenarios.filter(isShown)),
     JSON.stringify(COURSE_FILE_SCHEMA),
-    ...labDriver(sources.lab).checkers.map(
-      (checker) => `${checker.property} ${checker.description}`,
-    ),
+    ...findLab(sources.lab).checkers.map((checker) => `${checker.property} ${checker.description}`),
     ...REPORT_WORDS,
     ...(sources.withheld.length > 0 ? await ownSubmission(sources.submission) : []),
   ];

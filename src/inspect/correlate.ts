@@ -3,7 +3,7 @@
  * story can follow one call through its transmissions and replies. Replies carry no op id:
  * they are matched to the last transmission of the same xid on the same connection.
  */
-import type { LabCall } from "../../labs/rpc/protocol/kv-types.ts";
+import type { ProgramCall } from "../rpc/program.ts";
 import type { NodeId, Trace } from "../trace/events.ts";
 
 export interface OpRecord {
@@ -11,7 +11,7 @@ export interface OpRecord {
   client: string;
   /** The node the client addressed, when the lab has several. */
   node?: NodeId;
-  call: LabCall;
+  call: ProgramCall;
   invoke: number;
   /** Indexes of its rpc.send and rpc.reply events, in order. */
   sends: number[];

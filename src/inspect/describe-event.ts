@@ -1,10 +1,12 @@
 /**
  * One event as a person reads it: time, who acted, what happened. Calls and replies use the
- * checkers' own wording (src/check/rpc/describe.ts) so a story and a verdict say the same.
+ * lab program's own wording (the checkers' too) so a story and a verdict say the same.
  */
+
 import { describeNetVerify } from "../check/fault-integrity.ts";
-import { describeLabCall, describeOutcome, quote } from "../../labs/rpc/check/describe.ts";
+import { type CallDescriber, callDescriber } from "../lab/call-describer.ts";
 import { describeFault, describeFaultEnd } from "../net/describe-fault.ts";
+import { quote } from "../rpc/describe-reply.ts";
 import type { Trace, TraceEvent } from "../trace/events.ts";
 import { type Correlation, clientOf } from "./correlate.ts";
 
@@ -18,10 +20,10 @@ export function formatTime(t: number): string {
   return `${t.toFixed(1).padStart(9)} ms`;
 }
 
-function opLabel(correlation: Correlation, op: number | undefined): string {
+function opLabel(calls: CallDescriber, correlation: Correlation, op: number | undefined): string {
   if (op === undefined) return "";
   const record = correlation.ops.get(op);
-  return record ? ` for op ${op} (${describeLabCall(record.call)})` : ` for op ${op}`;
+  return record ? ` for op ${op} (${calls.call(record.call)})` : ` for op ${op}`;
 }
 
 /** Fields of a lab's own node event, after its type: "slot=42 value=...". */
@@ -42,6 +44,7 @@ export function describeEvent(
 ): DescribedEvent {
   const e = trace.events[index] as TraceEvent;
   const client = clientOf(trace, correlation, index) ?? "client";
+  const calls = callDescriber(trace.header.lab);
   switch (e.type) {
     case "node.start":
       return {
@@ -93,10 +96,10 @@ export function describeEvent(
     case "op.invoke":
       return {
         actor: e.client,
-        what: `op ${e.op} invoked: ${describeLabCall(e.call)}${e.node ? ` on ${e.node}` : ""}`,
+        what: `op ${e.op} invoked: ${calls.call(e.call)}${e.node ? ` on ${e.node}` : ""}`,
       };
     case "op.ok":
-      return { actor: client, what: `op ${e.op} ok: ${describeOutcome(e.outcome)}` };
+      return { actor: client, what: `op ${e.op} ok: ${calls.outcome(e.outcome)}` };
     case "op.fail":
       return { actor: client, what: `op ${e.op} failed (not executed): ${e.reason}` };
     case "op.info":
@@ -113,13 +116,13 @@ export function describeEvent(
       const deviation = e.deviation ? `, deliberately ${e.deviation}` : "";
       return {
         actor: client,
-        what: `sends xid ${e.xid} on conn ${e.conn} (${e.kind}${deviation})${header}${opLabel(correlation, e.op)}`,
+        what: `sends xid ${e.xid} on conn ${e.conn} (${e.kind}${deviation})${header}${opLabel(calls, correlation, e.op)}`,
       };
     }
     case "rpc.reply":
       return {
         actor: client,
-        what: `reply xid ${e.xid} on conn ${e.conn}: ${describeOutcome(e.outcome)}${opLabel(correlation, correlation.opOf[index])}`,
+        what: `reply xid ${e.xid} on conn ${e.conn}: ${calls.outcome(e.outcome)}${opLabel(calls, correlation, correlation.opOf[index])}`,
       };
     case "probe":
       return {

@@ -83,7 +83,9 @@ function aboutNode(c: Correlation, { e, op, conn }: Subject, node: string): bool
 
 function aboutKey(c: Correlation, { op }: Subject, key: string): boolean {
   const call = op !== undefined ? c.ops.get(op)?.call : undefined;
-  return call !== undefined && "key" in call && inSubtree(call.key, key);
+  return (
+    call !== undefined && "key" in call && typeof call.key === "string" && inSubtree(call.key, key)
+  );
 }
 
 function aboutSlot(c: Correlation, { e, op }: Subject, slot: string): boolean {

@@ -5,7 +5,8 @@
  * fewer answered calls than its scenario's minimum (none at all, say) never passes.
  */
 import type { CheckResult } from "../check/types.ts";
-import { labDriver } from "../lab/registry.ts";
+import type { Lab } from "../lab/lab.ts";
+import { findLab } from "../lab/registry.ts";
 import { runCheckers, type ScenarioVerdict, scenarioVerdict } from "../lab/run-scenario.ts";
 import { formatChecks, VERDICT_LABEL } from "../report/console.ts";
 import type { Trace } from "../trace/events.ts";
@@ -22,9 +23,9 @@ export interface TraceJudgement {
 }
 
 export function judgeTrace(trace: Trace): TraceJudgement {
-  let checkers: ReturnType<typeof labDriver>["checkers"];
+  let checkers: Lab["checkers"];
   try {
-    checkers = labDriver(trace.header.lab).checkers;
+    checkers = findLab(trace.header.lab).checkers;
   } catch (error) {
     throw new TraceReadError(`cannot check this trace: ${(error as Error).message}`);
   }

@@ -3,13 +3,13 @@
  * points. The scenario files are data, so a course can read and adjust them without code, and
  * a course file (`--course course.json`) overrides scenarios by name and adds its own.
  */
-import { existsSync, readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { NEMESIS_PLAN_SCHEMA, type NemesisPlan } from "../nemesis/plan.ts";
 import { RUNTIME_KINDS, type RuntimeKind } from "../runtime/infrastructure.ts";
+import { LAB_NAMES } from "./registry.ts";
 
 /** Gradescope's visibility levels: who sees a scenario's result, and when. */
 export const VISIBILITIES = ["visible", "hidden", "after_due_date", "after_published"] as const;
@@ -81,13 +81,9 @@ export function labDirectory(lab: string): string {
   return fileURLToPath(new URL(`../../labs/${lab}/`, import.meta.url));
 }
 
-/** The labs in labs/ (each a folder with a lab.json), sorted: dslab names none itself. */
+/** The labs of the registry (each a folder labs/<lab>/ with its lab.json). */
 export function knownLabs(): string[] {
-  const labs = fileURLToPath(new URL("../../labs/", import.meta.url));
-  return readdirSync(labs, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(`${labDirectory(entry.name)}lab.json`))
-    .map((entry) => entry.name)
-    .sort();
+  return [...LAB_NAMES];
 }
 
 /**

@@ -6,6 +6,7 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { Ajv2020, type DefinedError, type ValidateFunction } from "ajv/dist/2020.js";
 import { describeValue, valueAt } from "../report/describe-value.ts";
+import { LAB_NAMES } from "./registry.ts";
 
 export const MANIFEST_FILE = "dslab.json";
 const SCHEMA_URL = new URL("../../labs/manifest.schema.json", import.meta.url);
@@ -13,10 +14,9 @@ const ALLOWED_FIELDS = ["lab", "build", "run", "image"] as const;
 const ADVICE =
   'The format is in docs/node-contract.md (schema: labs/manifest.schema.json); for example {"lab": "rpc", "build": "make", "run": ["./server"]}.';
 
-export type LabName = "rpc" | "consensus";
-
 export interface Manifest {
-  lab: LabName;
+  /** A lab of the registry (src/lab/registry.ts). */
+  lab: string;
   /** Run as `sh -c <build>` in the submission directory. */
   build?: string;
   /** The argv that starts one node. */
@@ -137,16 +137,26 @@ function describeSyntaxError(err: unknown, text: string): string {
 
 let validatorPromise: Promise<ValidateFunction<Manifest>> | undefined;
 
-/** The schema is read from the repository at run time so that students and dslab share one copy. */
+/**
+ * The schema is read from the repository at run time so that students and dslab share one copy;
+ * the labs it accepts are the registry's.
+ */
 function manifestValidator(): Promise<ValidateFunction<Manifest>> {
-  validatorPromise ??= readFile(SCHEMA_URL, "utf8").then((text) =>
-    new Ajv2020({ allErrors: true }).compile<Manifest>(JSON.parse(text)),
-  );
+  validatorPromise ??= readFile(SCHEMA_URL, "utf8").then((text) => {
+    const schema = JSON.parse(text) as { properties: { lab: Record<string, unknown> } };
+    schema.properties.lab = { ...schema.properties.lab, enum: [...LAB_NAMES] };
+    return new Ajv2020({ allErrors: true }).compile<Manifest>(schema);
+  });
   return validatorPromise;
 }
 
+/** What each field must be, in a student's words (a function: the registry loads after this). */
+const fieldExpectation = (field: string): string | undefined =>
+  field === "lab"
+    ? `one of ${LAB_NAMES.map((name) => `"${name}"`).join(", ")}`
+    : FIELD_EXPECTATIONS[field];
+
 const FIELD_EXPECTATIONS: Record<string, string> = {
-  lab: 'one of "rpc" or "consensus"',
   build: 'a non-empty shell command such as "make" (or leave the field out)',
   run: 'a non-empty array of strings such as ["./server"] or ["python3", "server.py"]',
   image: 'a local Docker image name such as "dslab/runtime:1" (or leave the field out)',
@@ -165,7 +175,7 @@ function describeSchemaErrors(errors: DefinedError[], data: unknown): string[] {
     if (error.keyword === "required") {
       const field = error.params.missingProperty;
       problems.push(
-        `missing the required field "${field}": it must be ${FIELD_EXPECTATIONS[field] ?? "present"}.`,
+        `missing the required field "${field}": it must be ${fieldExpectation(field) ?? "present"}.`,
       );
       continue;
     }
@@ -194,7 +204,7 @@ function describeValueError(error: DefinedError, data: unknown): string {
   }
   if (index !== undefined)
     return `${field}[${index}] must be a non-empty string, but it is ${actual}.`;
-  const expected = FIELD_EXPECTATIONS[field];
+  const expected = fieldExpectation(field);
   if (expected !== undefined) return `"${field}" must be ${expected}, but it is ${actual}.`;
   return `"${field}" ${error.message ?? "is invalid"}.`;
 }

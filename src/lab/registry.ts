@@ -1,15 +1,24 @@
-/** The labs dslab knows, by the name a manifest and the CLI use. */
-import { consensusDriver } from "../../labs/consensus/workload/driver.ts";
-import { rpcDriver } from "../../labs/rpc/workload/driver.ts";
-import type { LabDriver } from "./run-scenario.ts";
+/**
+ * The labs dslab knows: the only place in the core that names them. Adding a lab is one folder
+ * under labs/ and one line here; the manifest's lab names, the CLI's help and "unknown lab"
+ * errors all come from this list.
+ */
+import { consensusLab } from "../../labs/consensus/lab.ts";
+import { rpcLab } from "../../labs/rpc/lab.ts";
+import type { Lab } from "./lab.ts";
 
-const DRIVERS: Record<string, LabDriver> = { rpc: rpcDriver, consensus: consensusDriver };
+const LABS: readonly Lab[] = [rpcLab, consensusLab];
 
-export function labDriver(lab: string): LabDriver {
-  // Own keys only: a name from a file ("__proto__", "constructor") must not find a prototype's.
-  const driver = Object.hasOwn(DRIVERS, lab) ? DRIVERS[lab] : undefined;
-  if (!driver) {
-    throw new Error(`unknown lab "${lab}"; dslab has: ${Object.keys(DRIVERS).join(", ")}`);
-  }
-  return driver;
+/** Every lab's name, in the order they are listed. */
+export const LAB_NAMES: readonly string[] = LABS.map((lab) => lab.name);
+
+export function isLabName(name: string): boolean {
+  return LAB_NAMES.includes(name);
+}
+
+/** The lab of that name; throws, listing the labs, for any other. */
+export function findLab(name: string): Lab {
+  const lab = LABS.find((candidate) => candidate.name === name);
+  if (!lab) throw new Error(`unknown lab "${name}"; dslab has: ${LAB_NAMES.join(", ")}`);
+  return lab;
 }

@@ -2,9 +2,10 @@
  * How long one run of a scenario should take (for the grader's time budget), and the hard
  * wall-clock limit past which the harness stops it: a run must never hang a grader.
  */
+
 import { longestHoldsMs } from "../nemesis/reactions.ts";
-import { terminationBoundMs } from "../../labs/consensus/workload/termination-bound.ts";
 import type { LabDefinition, ScenarioDefinition } from "./definition.ts";
+import { findLab } from "./registry.ts";
 
 /** Toxiproxy, the node's start, the final reads and the checkers, per run. */
 export const RUN_OVERHEAD_MS = 1500;
@@ -31,17 +32,17 @@ export function estimateRunMs(
 }
 
 /**
- * How long a run may wait after the final heal, beyond the estimate: lab 2's workload polls
- * until every node has decided every slot or its termination bound has passed. A correct
- * submission hardly waits, so the estimate (the grader's budget) leaves it out; only a failing
- * one waits it out, and the wall-clock limit must let it.
+ * How long a run may wait after the final heal, beyond the estimate, as its lab says (lab 2's
+ * workload polls until every node has decided every slot or its termination bound has passed).
+ * A correct submission hardly waits, so the estimate (the grader's budget) leaves it out; only
+ * a failing one waits it out, and the wall-clock limit must let it.
  */
 export function waitAfterHealMs(
   definition: LabDefinition,
   scenario: ScenarioDefinition,
   timeScale: number,
 ): number {
-  return definition.lab === "consensus" ? terminationBoundMs(scenario, timeScale) : 0;
+  return findLab(definition.lab).waitAfterHealMs?.(scenario, timeScale) ?? 0;
 }
 
 /** Past this, the run is stopped and reported as the harness's error (never a pass). */

@@ -16,12 +16,13 @@ import {
   type ScenarioDefinition,
   selectScenarios,
 } from "./definition.ts";
+import type { Lab } from "./lab.ts";
 import type { Manifest } from "./manifest.ts";
 import { loadManifest } from "./manifest.ts";
 import { prepareOutDir } from "./out-dir.ts";
 import { describeSandbox } from "./protections.ts";
-import { labDriver } from "./registry.ts";
-import { type LabDriver, runScenario, type ScenarioResult } from "./run-scenario.ts";
+import { findLab } from "./registry.ts";
+import { runScenario, type ScenarioResult } from "./run-scenario.ts";
 import { HARNESS_VERSION } from "./version.ts";
 
 export interface TestOptions {
@@ -74,7 +75,7 @@ export interface LoadedSubmission {
   submission: string;
   manifest: Manifest;
   definition: LabDefinition;
-  driver: LabDriver;
+  lab: Lab;
 }
 
 /** The submission's manifest, checked against the lab asked for, with that lab's definition. */
@@ -91,11 +92,11 @@ export async function loadSubmission(
     );
   }
   const definition = await loadLabDefinition(lab, course);
-  return { submission, manifest, definition, driver: labDriver(lab) };
+  return { submission, manifest, definition, lab: findLab(lab) };
 }
 
 export async function runTests(options: TestOptions): Promise<TestSummary> {
-  const { submission, manifest, definition, driver } = await loadSubmission(
+  const { submission, manifest, definition, lab } = await loadSubmission(
     options.lab,
     options.submission,
     options.course,
@@ -191,7 +192,7 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
         ...(options.schedule ? ["--schedule", quoteArg(options.schedule.file)] : []),
       ].join(" ");
       const result = await runScenario({
-        driver,
+        lab,
         definition,
         scenario,
         seed,

@@ -34,46 +34,14 @@ import {
 } from "../trace/events.ts";
 import { TraceWriter } from "../trace/writer.ts";
 import type { LabDefinition, ScenarioDefinition } from "./definition.ts";
+import type { DriverContext, Endpoint, Lab } from "./lab.ts";
 import type { Manifest } from "./manifest.ts";
 import { resolveRunArgv } from "./manifest.ts";
 import { runWallLimitMs } from "./run-estimate.ts";
 import { HARNESS_VERSION } from "./version.ts";
 
-/** What a lab plugs into the common run: its workload and its checkers. */
-export interface LabDriver {
-  lab: string;
-  /** stdout JSON "type"s that are events for this lab. */
-  eventTypes: string[];
-  checkers: NamedChecker[];
-  /** Runs the workload (or probe) while the nemesis works; ends after the final reads. */
-  run(ctx: DriverContext): Promise<void>;
-}
-
-export interface Endpoint {
-  link: string;
-  host: string;
-  port: number;
-}
-
-export interface DriverContext {
-  scenario: ScenarioDefinition;
-  definition: LabDefinition;
-  seed: number;
-  timeScale: number;
-  emit: (event: TraceEvent) => void;
-  now: () => number;
-  signal: AbortSignal;
-  runtime: NodeRuntime;
-  /** The proxy in front of `node` for `client`. */
-  endpoint: (client: string, node: string) => Endpoint;
-  /** Resolves after the schedule ended and the final heal completed (at once if no faults). */
-  nemesisDone: Promise<void>;
-  /** Calls `observer` with every event recorded from now on; returns the unsubscribe. */
-  observe: (observer: (event: TraceEvent) => void) => () => void;
-}
-
 export interface ScenarioRunRequest {
-  driver: LabDriver;
+  lab: Lab;
   definition: LabDefinition;
   scenario: ScenarioDefinition;
   seed: number;
@@ -203,7 +171,7 @@ async function settlesOnceAborted(
 }
 
 export async function runScenario(request: ScenarioRunRequest): Promise<ScenarioResult> {
-  const { driver, definition, scenario, seed, timeScale, runDir, signal } = request;
+  const { lab, definition, scenario, seed, timeScale, runDir, signal } = request;
   const now = startClock();
   const schedule = request.schedule ?? scheduleFor(request);
   const nodes = scenarioNodes(definition, scenario);
@@ -277,7 +245,7 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
         emit,
         now,
         nodes,
-        eventTypes: driver.eventTypes,
+        eventTypes: lab.eventTypes,
         timeScale,
         onFatal: () => local.abort(),
         ...(request.manifest.image ? { image: request.manifest.image } : {}),
@@ -316,7 +284,7 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
             local.abort();
           },
         );
-        await driver.run({
+        await lab.run({
           scenario,
           definition,
           seed,
@@ -375,7 +343,7 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
   };
   emit(end);
   writer.close();
-  const checks = runCheckers(driver.checkers, writer.trace);
+  const checks = runCheckers(lab.checkers, writer.trace);
   // The HTML view is a convenience: its failure is recorded, never the run's.
   const viewerError = await writeTraceHtml(writer.trace, checks, join(runDir, "trace.html")).then(
     () => undefined,

@@ -3,7 +3,7 @@
  * fake servers). Decoding never throws: a record that is not what was expected becomes an error
  * value that says why, because a grader must record a broken reply, not crash on it.
  */
-import type { AcceptError, AuthStat } from "../../labs/rpc/protocol/kv-types.ts";
+import type { AcceptError, AuthStat } from "./reply-outcome.ts";
 import { XdrReader, XdrWriter } from "./xdr.ts";
 
 export const RPC_VERSION = 2;

@@ -1,10 +1,11 @@
 /**
  * A decoded reply in the contract's terms, for any program: denied, an accepted error, or a
- * SUCCESS whose results the program's decoder turns into a LabResult (bad results become a
+ * SUCCESS whose results the program's decoder turns into its result (bad results become a
  * "malformed" outcome quoting the bytes, never an exception).
  */
-import type { LabResult, ReplyOutcome } from "../../labs/rpc/protocol/kv-types.ts";
 import type { RpcReply } from "./message.ts";
+import type { ProgramResult } from "./program.ts";
+import type { ReplyOutcome } from "./reply-outcome.ts";
 
 /** How much of a malformed result a ReplyOutcome quotes, so a huge bad reply stays a small event. */
 export const MALFORMED_HEX_MAX_BYTES = 256;
@@ -15,15 +16,15 @@ function hexPreview(bytes: Uint8Array): string {
 }
 
 /** A "malformed" outcome quoting the bad bytes: a record that is no REPLY, or bad SUCCESS results. */
-export function malformedOutcome(error: string, record: Uint8Array): ReplyOutcome {
+export function malformedOutcome(error: string, record: Uint8Array): ReplyOutcome<never> {
   return { kind: "malformed", reason: error, hex: hexPreview(record) };
 }
 
 /** `decodeResults` throws, naming the field, when the SUCCESS results are malformed. */
-export function outcomeOf(
+export function outcomeOf<Result extends ProgramResult>(
   reply: RpcReply,
-  decodeResults: (results: Uint8Array) => LabResult,
-): ReplyOutcome {
+  decodeResults: (results: Uint8Array) => Result,
+): ReplyOutcome<Result> {
   if (reply.replyStat === "MSG_DENIED") {
     const rejected = reply.rejected;
     return rejected.stat === "RPC_MISMATCH"

@@ -43,7 +43,7 @@ const isFault = (s: ScheduledFault) => s.fault.kind !== "stable";
 export async function shrinkTrace(options: ShrinkOptions): Promise<ShrinkOutcome> {
   const { header } = options.trace;
   const loaded = await loadSubmission(header.lab, header.submission.path);
-  const failing = runCheckers(loaded.driver.checkers, options.trace)
+  const failing = runCheckers(loaded.lab.checkers, options.trace)
     .filter((check) => check.verdict === "fail")
     .map((check) => check.property);
   if (failing.length === 0) {
@@ -82,7 +82,7 @@ export async function shrinkTrace(options: ShrinkOptions): Promise<ShrinkOutcome
     if (options.signal.aborted) return false;
     attempt++;
     const result = await runScenario({
-      driver: loaded.driver,
+      lab: loaded.lab,
       definition: loaded.definition,
       scenario,
       seed: header.seed,

@@ -5,7 +5,8 @@
  * only compare values, judge the compacted trace exactly as they would the full one.
  */
 import { createHash } from "node:crypto";
-import type { LabCall, ReplyOutcome } from "../../labs/rpc/protocol/kv-types.ts";
+import type { RpcProgram } from "../rpc/program.ts";
+import type { ReplyOutcome } from "../rpc/reply-outcome.ts";
 
 export const LONG_VALUE_CHARS = 1024;
 
@@ -15,14 +16,9 @@ export function compactValue(value: string): string {
   return `<${value.length} bytes, sha256 ${digest}>`;
 }
 
-export function compactCall(call: LabCall): LabCall {
-  return "val" in call ? { ...call, val: compactValue(call.val) } : call;
-}
-
-export function compactOutcome(outcome: ReplyOutcome): ReplyOutcome {
-  if (outcome.kind !== "success" || outcome.result.proc !== "GET") return outcome;
-  const { val } = outcome.result;
-  return val === undefined
-    ? outcome
-    : { ...outcome, result: { ...outcome.result, val: compactValue(val) } };
+/** The outcome with its SUCCESS results compacted by their program. */
+export function compactOutcome(outcome: ReplyOutcome, program: RpcProgram): ReplyOutcome {
+  return outcome.kind === "success"
+    ? { ...outcome, result: program.compactResult(outcome.result) }
+    : outcome;
 }

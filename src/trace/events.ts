@@ -6,7 +6,8 @@
  * Every event carries `t`: milliseconds since the run started, from a monotonic clock, so the
  * order of `t` is the real-time order the checkers rely on. The first line is the header.
  */
-import type { LabCall, ReplyOutcome } from "../../labs/rpc/protocol/kv-types.ts";
+import type { ProgramCall } from "../rpc/program.ts";
+import type { ReplyOutcome } from "../rpc/reply-outcome.ts";
 
 export const TRACE_FORMAT = "dslab-trace";
 export const TRACE_VERSION = 1;
@@ -223,7 +224,8 @@ export interface OpInvokeEvent {
   client: string;
   /** The node the client addressed (labs with several nodes). */
   node?: NodeId;
-  call: LabCall;
+  /** As the lab's program defines it (labs/<lab>/protocol). */
+  call: ProgramCall;
 }
 export interface OpOkEvent {
   type: "op.ok";

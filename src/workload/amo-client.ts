@@ -1,22 +1,40 @@
 /**
- * A lab 1 client that speaks AUTH_AMO the way the contract's clients do: it learns the boot
- * cookie with KV_BOOT, numbers its calls with strictly increasing xids, retransmits a call with
+ * A client of any lab's program that speaks AUTH_AMO the way the course's clients do: it learns
+ * the boot cookie with the program's boot call (lab 1's KV_BOOT), numbers its calls with strictly increasing xids, retransmits a call with
  * the same xid on timeout (on the same or a new connection), re-learns the cookie after
  * AUTH_REJECTEDCRED and gives that call up as "I don't know", and acknowledges replies through
  * acked_xid. It can also re-send completed calls, as a lost reply or a late duplicate would.
  * With AUTH_NONE it is the plain retrying client of any lab (lab 2's proposals and queries).
  */
-import { encodeAmoCred } from "../../labs/rpc/protocol/kv-codec.ts";
-import { AUTH_AMO, type LabCall, type ReplyOutcome } from "../../labs/rpc/protocol/kv-types.ts";
-import { encodeLabCall } from "../rpc/lab-call.ts";
+import { AUTH_AMO, encodeAmoCred } from "../rpc/amo-credential.ts";
 import { AUTH_NONE_AUTH, type CallMessage, encodeCall } from "../rpc/message.ts";
+import {
+  encodeProgramCall,
+  type ProgramCall,
+  type ProgramResult,
+  type RpcProgram,
+} from "../rpc/program.ts";
 import { encodeRecord } from "../rpc/record.ts";
-import { compactCall, compactOutcome } from "../trace/compact-values.ts";
+import type { ReplyOutcome } from "../rpc/reply-outcome.ts";
+import { compactOutcome } from "../trace/compact-values.ts";
 import type { SentCredential } from "../trace/events.ts";
 import type { Endpoint, RpcRecorder, TracedCall, TracedConnection } from "./traced-connection.ts";
 
-export interface AmoClientOptions {
+/** How a client learns the server's boot cookie: a call, and the cookie in its result. */
+export interface BootCall<Call extends ProgramCall, Result extends ProgramResult> {
+  call: Call;
+  cookie(result: Result): bigint | undefined;
+}
+
+export interface AmoClientOptions<
+  Call extends ProgramCall = ProgramCall,
+  Result extends ProgramResult = ProgramResult,
+> {
   name: string;
+  /** The program the client calls. */
+  program: RpcProgram<Call, Result>;
+  /** How it learns the boot cookie AUTH_AMO needs; absent for a client that sends AUTH_NONE only. */
+  boot?: BootCall<Call, Result>;
   /** The node its endpoint leads to, recorded on each operation (labs with several nodes). */
   node?: string;
   clientId: bigint;
@@ -41,10 +59,10 @@ export interface AmoClientOptions {
 
 export type OpStatus = "ok" | "fail" | "info";
 
-export interface OpResult {
+export interface OpResult<Result extends ProgramResult = ProgramResult> {
   op: number;
   status: OpStatus;
-  outcome?: ReplyOutcome;
+  outcome?: ReplyOutcome<Result>;
   reason?: string;
 }
 
@@ -66,8 +84,11 @@ export const sleep = (ms: number, signal?: AbortSignal) =>
     });
   });
 
-export class AmoClient {
-  readonly options: AmoClientOptions;
+export class AmoClient<
+  Call extends ProgramCall = ProgramCall,
+  Result extends ProgramResult = ProgramResult,
+> {
+  readonly options: AmoClientOptions<Call, Result>;
   readonly #recorder: RpcRecorder;
   #connection: TracedConnection | undefined;
   #cookie: bigint | undefined;
@@ -80,7 +101,7 @@ export class AmoClient {
   #callsWithArguments = 0;
   readonly completed: SentCall[] = [];
 
-  constructor(recorder: RpcRecorder, options: AmoClientOptions) {
+  constructor(recorder: RpcRecorder, options: AmoClientOptions<Call, Result>) {
     this.#recorder = recorder;
     this.options = options;
   }
@@ -98,14 +119,16 @@ export class AmoClient {
     return this.#nextXid++;
   }
 
-  /** Learns the current boot cookie with KV_BOOT (AUTH_NONE), retrying until the deadline. */
+  /** Learns the current boot cookie (the boot call, AUTH_NONE), retrying until the deadline. */
   async learnCookie(deadlineMs: number): Promise<boolean> {
+    const boot = this.options.boot;
+    if (!boot) throw new Error(`client ${this.options.name} has no boot call to learn a cookie`);
     while (this.#recorder.now() < deadlineMs && !this.options.signal.aborted) {
-      const result = await this.#perform({ proc: "BOOT" }, "none", deadlineMs);
+      const result = await this.#perform(boot.call, "none", deadlineMs);
       if (result.status === "ok" && result.outcome?.kind === "success") {
-        const value = result.outcome.result;
-        if (value.proc === "BOOT") {
-          this.#cookie = BigInt(value.cookie);
+        const cookie = boot.cookie(result.outcome.result);
+        if (cookie !== undefined) {
+          this.#cookie = cookie;
           return true;
         }
       }
@@ -115,7 +138,7 @@ export class AmoClient {
   }
 
   /** Runs one call under AUTH_AMO (or AUTH_NONE for reads outside at-most-once). */
-  async perform(call: LabCall, auth: "amo" | "none" = "amo"): Promise<OpResult> {
+  async perform(call: Call, auth: "amo" | "none" = "amo"): Promise<OpResult<Result>> {
     return this.#perform(call, auth, this.#recorder.now() + this.options.giveUpMs);
   }
 
@@ -131,7 +154,7 @@ export class AmoClient {
     this.#dropConnection();
   }
 
-  async #perform(call: LabCall, auth: "amo" | "none", deadlineMs: number): Promise<OpResult> {
+  async #perform(call: Call, auth: "amo" | "none", deadlineMs: number): Promise<OpResult<Result>> {
     const op = this.#recorder.nextOp();
     const emit = this.#recorder.emit;
     emit({
@@ -140,7 +163,7 @@ export class AmoClient {
       op,
       client: this.options.name,
       ...(this.options.node ? { node: this.options.node } : {}),
-      call: compactCall(call),
+      call: this.options.program.compactCall(call),
     });
     if (auth === "amo" && this.#cookie === undefined) {
       emit({ type: "op.fail", t: this.#recorder.now(), op, reason: "no boot cookie known" });
@@ -183,7 +206,8 @@ export class AmoClient {
           await sleep(this.options.retransmitMs / 2, this.options.signal);
         continue;
       }
-      const outcome = reply.outcome;
+      // Decoded by this client's own program (TracedCall.decodeAs): its results are Results.
+      const outcome = reply.outcome as ReplyOutcome<Result>;
       if (outcome.kind === "success")
         return this.#finish(op, xid, traced, { status: "ok", outcome });
       if (outcome.kind === "auth-error" && outcome.stat === "AUTH_REJECTEDCRED") {
@@ -206,11 +230,11 @@ export class AmoClient {
     }
   }
 
-  #buildCall(call: LabCall, xid: number, op: number, auth: "amo" | "none"): TracedCall {
+  #buildCall(call: Call, xid: number, op: number, auth: "amo" | "none"): TracedCall {
     let cred: SentCredential = { flavor: "AUTH_NONE" };
     let message: CallMessage = {
       xid,
-      ...encodeLabCall(call),
+      ...encodeProgramCall(this.options.program, call),
       cred: AUTH_NONE_AUTH,
     };
     if (auth === "amo" && this.#cookie !== undefined) {
@@ -229,7 +253,11 @@ export class AmoClient {
         },
       };
     }
-    const traced: TracedCall = { message, procName: call.proc, meta: { kind: "first", cred, op } };
+    const traced: TracedCall = {
+      message,
+      decodeAs: { program: this.options.program, proc: call.proc },
+      meta: { kind: "first", cred, op },
+    };
     const split = this.options.splitWrites;
     const argumentBytes = message.args?.length ?? 0;
     if (split && argumentBytes > 0 && ++this.#callsWithArguments % split.every === 0) {
@@ -247,12 +275,12 @@ export class AmoClient {
     op: number,
     xid: number,
     traced: TracedCall,
-    result: Omit<OpResult, "op">,
-  ): Promise<OpResult> {
+    result: Omit<OpResult<Result>, "op">,
+  ): Promise<OpResult<Result>> {
     const t = this.#recorder.now();
     const emit = this.#recorder.emit;
     if (result.status === "ok" && result.outcome)
-      emit({ type: "op.ok", t, op, outcome: compactOutcome(result.outcome) });
+      emit({ type: "op.ok", t, op, outcome: compactOutcome(result.outcome, this.options.program) });
     else if (result.status === "fail")
       emit({ type: "op.fail", t, op, reason: result.reason ?? "" });
     else emit({ type: "op.info", t, op, reason: result.reason ?? "" });

@@ -8,12 +8,10 @@ import {
   RpcConnection,
   type SplitWrite,
 } from "../rpc/connection.ts";
-import { consReplyOutcome } from "../../labs/consensus/protocol/cons-codec.ts";
-import { replyOutcome } from "../../labs/rpc/protocol/kv-codec.ts";
-import type { ReplyOutcome } from "../../labs/rpc/protocol/kv-types.ts";
-import { isConsProc, type LabProcName } from "../rpc/lab-call.ts";
 import { type CallMessage, encodeCall, type RpcReply } from "../rpc/message.ts";
-import { malformedOutcome } from "../rpc/outcome.ts";
+import { malformedOutcome, outcomeOf } from "../rpc/outcome.ts";
+import type { RpcProgram } from "../rpc/program.ts";
+import type { ReplyOutcome } from "../rpc/reply-outcome.ts";
 import type { Clock } from "../trace/clock.ts";
 import { compactOutcome } from "../trace/compact-values.ts";
 import type { RpcSendEvent, TraceEvent } from "../trace/events.ts";
@@ -70,11 +68,16 @@ export class RpcRecorder {
 
 export interface TracedCall {
   message: CallMessage;
-  /** The procedure as the client meant it (for decoding the results); raw probes may lie. */
-  procName: LabProcName;
+  /** The procedure as the client meant it, to decode the results by; raw probes may lie. */
+  decodeAs: DecodeAs;
   meta: Pick<RpcSendEvent, "kind" | "cred"> & Partial<Pick<RpcSendEvent, "op" | "deviation">>;
   fragmentSizes?: readonly number[];
   splitWrite?: SplitWrite;
+}
+
+export interface DecodeAs {
+  program: RpcProgram;
+  proc: string;
 }
 
 export type TracedReply =
@@ -87,7 +90,7 @@ export class TracedConnection {
   readonly rpc: RpcConnection;
   readonly #recorder: RpcRecorder;
   /** Which procedure each xid was sent as on this connection, to decode its replies. */
-  readonly #procByXid = new Map<number, LabProcName>();
+  readonly #procByXid = new Map<number, DecodeAs>();
 
   constructor(
     recorder: RpcRecorder,
@@ -110,13 +113,13 @@ export class TracedConnection {
           "reply to an xid never sent on this connection",
           new Uint8Array(),
         );
-      else outcome = labReplyOutcome(proc, event.decoded.value);
+      else outcome = decodeReply(proc, event.decoded.value);
       recorder.emit({
         type: "rpc.reply",
         t: event.at,
         conn: id,
         xid: event.xid ?? -1,
-        outcome: compactOutcome(outcome),
+        outcome: proc ? compactOutcome(outcome, proc.program) : outcome,
         bytes: event.record.payload.length,
       });
     });
@@ -141,7 +144,7 @@ export class TracedConnection {
     const options: CallOptions = { timeoutMs };
     if (call.fragmentSizes !== undefined) options.fragmentSizes = call.fragmentSizes;
     if (call.splitWrite !== undefined) options.splitWrite = call.splitWrite;
-    return this.#describe(await this.rpc.call(call.message, options), call.procName);
+    return this.#describe(await this.rpc.call(call.message, options), call.decodeAs);
   }
 
   /** Records and sends without waiting: duplicates whose replies the listener records. */
@@ -161,7 +164,7 @@ export class TracedConnection {
 
   #record(call: TracedCall): void {
     const { message } = call;
-    this.#procByXid.set(message.xid, call.procName);
+    this.#procByXid.set(message.xid, call.decodeAs);
     this.#recorder.emit({
       type: "rpc.send",
       t: this.#recorder.now(),
@@ -175,12 +178,12 @@ export class TracedConnection {
     });
   }
 
-  #describe(result: CallResult, proc: LabProcName): TracedReply {
+  #describe(result: CallResult, proc: DecodeAs): TracedReply {
     switch (result.kind) {
       case "reply": {
         const decoded = result.reply.decoded;
         const outcome = decoded.ok
-          ? labReplyOutcome(proc, decoded.value)
+          ? decodeReply(proc, decoded.value)
           : malformedOutcome(decoded.error, result.reply.record.payload);
         return { kind: "reply", outcome, at: result.reply.at };
       }
@@ -194,7 +197,7 @@ export class TracedConnection {
   }
 }
 
-/** Decodes a reply by the program the call was sent to (lab 2's procedures start CONS_). */
-function labReplyOutcome(proc: LabProcName, reply: RpcReply): ReplyOutcome {
-  return isConsProc(proc) ? consReplyOutcome(proc, reply) : replyOutcome(proc, reply);
+/** Decodes a reply by the program and procedure the call was sent as. */
+function decodeReply({ program, proc }: DecodeAs, reply: RpcReply): ReplyOutcome {
+  return outcomeOf(reply, (results) => program.decodeResults(proc, results));
 }

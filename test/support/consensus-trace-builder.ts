@@ -3,8 +3,13 @@
  * queries with explicit times, decide lines, faults and the final heal. Events may be added in
  * any order; `trace()` sorts them by time (stably). Values are base64, as in real traces.
  */
-import { CONS_PROCS, CONS_PROG, type ConsCall, type ConsResult } from "../../labs/consensus/protocol/cons-types.ts";
-import type { ReplyOutcome } from "../../labs/rpc/protocol/kv-types.ts";
+import {
+  CONS_PROCS,
+  CONS_PROG,
+  type ConsCall,
+  type ConsResult,
+} from "../../labs/consensus/protocol/cons-types.ts";
+import type { ReplyOutcome } from "../../src/rpc/reply-outcome.ts";
 import type { NodeId } from "../../src/trace/events.ts";
 import { SyntheticTraceBuilder } from "./synthetic-trace.ts";
 

@@ -9,8 +9,8 @@ import {
   type KvCall,
   type KvResult,
   type KvStatus,
-  type ReplyOutcome,
 } from "../../labs/rpc/protocol/kv-types.ts";
+import type { ReplyOutcome } from "../../src/rpc/reply-outcome.ts";
 import type { RpcSendEvent, SentCredential } from "../../src/trace/events.ts";
 import { SyntheticTraceBuilder } from "./synthetic-trace.ts";
 

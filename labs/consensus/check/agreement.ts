@@ -3,8 +3,9 @@
  * answers of every node, across restarts. Each value that differs from the slot's first
  * output is shown once, next to that first output.
  */
-import type { Trace } from "../../../src/trace/events.ts";
+
 import type { CheckResult, Evidence } from "../../../src/check/types.ts";
+import type { Trace } from "../../../src/trace/events.ts";
 import { consensusHistory, describeOutput, type Output } from "./history.ts";
 import { count, eventList, result } from "./report.ts";
 import { showValue } from "./values.ts";

@@ -8,8 +8,9 @@
  * CONS_DECIDED call first sent to a node of M between the deadline and the period's end must
  * not get FALSE (the workload's polling interval never makes a node late).
  */
-import type { NodeId, Trace } from "../../../src/trace/events.ts";
+
 import type { CheckResult, Evidence } from "../../../src/check/types.ts";
+import type { NodeId, Trace } from "../../../src/trace/events.ts";
 import { type ConsensusHistory, consensusHistory } from "./history.ts";
 import { type NodeSlot, nodeSlots } from "./node-slots.ts";
 import { availabilityParams } from "./params.ts";

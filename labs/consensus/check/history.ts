@@ -4,8 +4,9 @@
  * with the incarnation that printed them, and every output (decide line or CONS_DECIDED TRUE
  * answer) in trace order. Memoized per trace object, so the checkers share one pass.
  */
-import type { ConsCall, ConsResult } from "../protocol/cons-types.ts";
+
 import type { NodeId, Trace } from "../../../src/trace/events.ts";
+import type { ConsCall, ConsResult } from "../protocol/cons-types.ts";
 import { isPaddedBase64, slotKey, valueKey } from "./values.ts";
 
 export interface Answer {

@@ -5,8 +5,9 @@
  * after dslab received a TRUE answer from it for that slot. A retransmission keeps the time of
  * its call's first transmission, so only calls wholly after the TRUE are judged.
  */
-import type { Trace } from "../../../src/trace/events.ts";
+
 import type { CheckResult, Evidence } from "../../../src/check/types.ts";
+import type { Trace } from "../../../src/trace/events.ts";
 import {
   type ConsensusHistory,
   type ConsOp,

@@ -3,8 +3,9 @@
  * "value" standard padded base64). Malformed lines are kept out of the other checkers, so
  * this is where they fail, each line shown as printed.
  */
-import type { Trace } from "../../../src/trace/events.ts";
+
 import type { CheckResult } from "../../../src/check/types.ts";
+import type { Trace } from "../../../src/trace/events.ts";
 import { consensusHistory } from "./history.ts";
 import { count, result } from "./report.ts";
 

@@ -10,8 +10,9 @@
  * missing when it never answered TRUE. A node or slot missing from a trace that ends before
  * the deadline, or a node never asked at all after the heal, is "unknown", not a failure.
  */
-import type { Trace } from "../../../src/trace/events.ts";
+
 import type { CheckResult, Evidence } from "../../../src/check/types.ts";
+import type { Trace } from "../../../src/trace/events.ts";
 import { faultSpans } from "./faults.ts";
 import { type ConsensusHistory, consensusHistory } from "./history.ts";
 import { nodeSlots } from "./node-slots.ts";

@@ -5,8 +5,9 @@
  * later proposals change nothing. With no acknowledgement, every proposal sent to it counts.
  * An error reply proves nothing was made durable, so only SUCCESS replies close the window.
  */
-import type { Trace } from "../../../src/trace/events.ts";
+
 import type { CheckResult, Evidence } from "../../../src/check/types.ts";
+import type { Trace } from "../../../src/trace/events.ts";
 import {
   type ConsOp,
   consensusHistory,

@@ -2,16 +2,14 @@
  * Wire encoding of lab 2's consensus program (labs/consensus/consensus.x) for the plain-data
  * types in cons-types.ts. Slots travel as unsigned hypers, values as opaque<1024>.
  */
+
+import { XdrReader, XdrWriter } from "../../../src/rpc/xdr.ts";
 import {
   CONS_MAX_VALUE_BYTES,
   type ConsCall,
   type ConsProcName,
   type ConsResult,
 } from "./cons-types.ts";
-import type { ReplyOutcome } from "../../rpc/protocol/kv-types.ts";
-import type { RpcReply } from "../../../src/rpc/message.ts";
-import { outcomeOf } from "../../../src/rpc/outcome.ts";
-import { XdrReader, XdrWriter } from "../../../src/rpc/xdr.ts";
 
 export function encodeConsArgs(call: ConsCall): Buffer {
   const writer = new XdrWriter();
@@ -48,8 +46,4 @@ export function decodeConsResult(proc: ConsProcName, bytes: Uint8Array): ConsRes
   }
   reader.end(`${proc} result`);
   return result;
-}
-
-export function consReplyOutcome(proc: ConsProcName, reply: RpcReply): ReplyOutcome {
-  return outcomeOf(reply, (results) => decodeConsResult(proc, results));
 }

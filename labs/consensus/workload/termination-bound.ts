@@ -2,8 +2,9 @@
  * How long lab 2's workload waits after the final heal for every node to decide every slot:
  * the driver's wait, which the run's wall-clock limit must leave room for.
  */
-import { DEFAULT_TERMINATION_BOUND_MS } from "../check/termination.ts";
+
 import type { ScenarioDefinition } from "../../../src/lab/definition.ts";
+import { DEFAULT_TERMINATION_BOUND_MS } from "../check/termination.ts";
 
 /**
  * The scenario's termination bound (params.terminationBoundMs, else the checker's default:

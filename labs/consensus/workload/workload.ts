@@ -13,10 +13,14 @@
  */
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
-import type { ConsCall } from "../protocol/cons-types.ts";
 import type { NemesisEvent, NemesisSkipEvent, TraceEvent } from "../../../src/trace/events.ts";
 import { AmoClient, sleep } from "../../../src/workload/amo-client.ts";
 import type { Endpoint, RpcRecorder } from "../../../src/workload/traced-connection.ts";
+import { consProgram } from "../protocol/cons-program.ts";
+import type { ConsCall, ConsResult } from "../protocol/cons-types.ts";
+
+/** A client of lab 2's program (AUTH_NONE: proposals and queries are idempotent). */
+type ConsClient = AmoClient<ConsCall, ConsResult>;
 
 export interface ConsensusWorkloadParams {
   slots: number;
@@ -90,12 +94,13 @@ export async function runConsensusWorkload(
   // stream, jumped), so the planned proposals are the same whenever nodes decide.
   const reactiveRng = xoroshiro128plus(ctx.seed ^ WORKLOAD_SEED_MIX);
   reactiveRng.jump();
-  const clients = new Map<string, AmoClient>();
+  const clients = new Map<string, ConsClient>();
   for (const node of ctx.nodes) {
     clients.set(
       node,
       new AmoClient(ctx.recorder, {
         name: CLIENT,
+        program: consProgram,
         node,
         clientId: 0n,
         endpoint: ctx.endpoint(CLIENT, node),
@@ -228,7 +233,7 @@ export async function runConsensusWorkload(
 async function awaitTermination(
   ctx: ConsensusWorkloadContext,
   params: ConsensusWorkloadParams,
-  clients: Map<string, AmoClient>,
+  clients: Map<string, ConsClient>,
   slots: Set<string>,
 ): Promise<void> {
   const deadline = ctx.recorder.now() + ctx.terminationBoundMs;

@@ -5,13 +5,15 @@
  * with indeterminate ops. Keys under different top-level names are independent, so each is
  * searched on its own; LIST "/" couples them and is handled after (see checkRootLists).
  */
-import type { KvCall, KvResult } from "../protocol/kv-types.ts";
-import type { Trace } from "../../../src/trace/events.ts";
+
 import type { Operation } from "../../../src/check/linearizability/model.ts";
 import { searchPart } from "../../../src/check/linearizability/search.ts";
 import { smallestViolation } from "../../../src/check/linearizability/smallest-violation.ts";
 import type { Checker, CheckResult, Evidence } from "../../../src/check/types.ts";
-import { describeOp, describeResult, quote } from "./describe.ts";
+import { quote } from "../../../src/rpc/describe-reply.ts";
+import type { Trace } from "../../../src/trace/events.ts";
+import type { KvCall, KvResult } from "../protocol/kv-types.ts";
+import { describeOp, describeResult } from "./describe.ts";
 import {
   deriveHistory,
   firstSuccess,

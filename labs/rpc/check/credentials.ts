@@ -4,8 +4,10 @@
  * a checker can ask, for any transmission, whether its cookie was current when it was sent.
  * Lab 1 has one node: only the first node in the header is followed.
  */
-import { AUTH_AMO, KV_PROCS, KV_PROG } from "../protocol/kv-types.ts";
+
+import { AUTH_AMO } from "../../../src/rpc/amo-credential.ts";
 import type { RpcSendEvent, SentCredential, Trace } from "../../../src/trace/events.ts";
+import { isKvResult, KV_PROCS, KV_PROG } from "../protocol/kv-types.ts";
 
 export type Credential =
   | { kind: "none" }
@@ -108,6 +110,7 @@ export function followCookies(trace: Trace): CookieTimeline {
       e.type === "rpc.reply" &&
       bootSends.has(`${e.conn}:${e.xid}`) &&
       e.outcome.kind === "success" &&
+      isKvResult(e.outcome.result) &&
       e.outcome.result.proc === "BOOT"
     ) {
       current = e.outcome.result.cookie;

@@ -1,19 +1,7 @@
-/** Short human renderings of calls, results and replies for evidence messages. */
-import {
-  isKvCall,
-  type KvCall,
-  type LabCall,
-  type LabResult,
-  type ReplyOutcome,
-} from "../protocol/kv-types.ts";
-
-const MAX_SHOWN = 40;
-
-/** A value in quotes, cut short: replies can carry 64 KiB. */
-export function quote(s: string): string {
-  const shown = s.length > MAX_SHOWN ? `${s.slice(0, MAX_SHOWN)}...(${s.length} bytes)` : s;
-  return JSON.stringify(shown);
-}
+/** Short human renderings of lab 1's calls, results and replies for evidence messages. */
+import { describeOutcome as describeReply, quote } from "../../../src/rpc/describe-reply.ts";
+import type { ReplyOutcome } from "../../../src/rpc/reply-outcome.ts";
+import { isKvResult, type KvCall, type KvResult } from "../protocol/kv-types.ts";
 
 export function describeCall(call: KvCall): string {
   switch (call.proc) {
@@ -28,27 +16,8 @@ export function describeCall(call: KvCall): string {
   }
 }
 
-/** Any lab's call: lab 1's as describeCall says it, lab 2's CONS_* with its slot. */
-export function describeLabCall(call: LabCall): string {
-  if (isKvCall(call)) return describeCall(call);
-  switch (call.proc) {
-    case "CONS_NULL":
-      return call.proc;
-    case "CONS_PROPOSE":
-      return `${call.proc} slot ${call.slot} ${quote(call.value)}`;
-    case "CONS_DECIDED":
-      return `${call.proc} slot ${call.slot}`;
-  }
-}
-
-export function describeResult(result: LabResult): string {
+export function describeResult(result: KvResult): string {
   switch (result.proc) {
-    case "CONS_NULL":
-      return "void";
-    case "CONS_PROPOSE":
-      return "acknowledged";
-    case "CONS_DECIDED":
-      return result.decided ? `decided ${quote(result.value ?? "")} (base64)` : "not decided";
     case "NULL":
       return "void";
     case "BOOT":
@@ -64,21 +33,11 @@ export function describeResult(result: LabResult): string {
   }
 }
 
+/** A reply to a lab 1 call (a result of another program, only a hostile server's, as JSON). */
 export function describeOutcome(outcome: ReplyOutcome): string {
-  switch (outcome.kind) {
-    case "success":
-      return `SUCCESS ${describeResult(outcome.result)}`;
-    case "accepted-error":
-      return outcome.mismatch
-        ? `${outcome.stat} (${outcome.mismatch.low}, ${outcome.mismatch.high})`
-        : outcome.stat;
-    case "rpc-mismatch":
-      return `RPC_MISMATCH (${outcome.low}, ${outcome.high})`;
-    case "auth-error":
-      return outcome.stat;
-    case "malformed":
-      return `a malformed reply (${outcome.reason})`;
-  }
+  return describeReply(outcome, (result) =>
+    isKvResult(result) ? describeResult(result) : JSON.stringify(result),
+  );
 }
 
 /** "op 12 (SET /a "x") by c1". */

@@ -4,10 +4,11 @@
  * call that may change that key (same key, an ancestor or a descendant; indeterminate calls
  * count until the end) overlaps the span from the write's invoke to the read's reply.
  */
-import type { KvCall, KvResult } from "../protocol/kv-types.ts";
-import type { Trace } from "../../../src/trace/events.ts";
+
 import { countedVerdict, skippedResult } from "../../../src/check/counted-verdict.ts";
 import type { CheckResult, Evidence } from "../../../src/check/types.ts";
+import type { Trace } from "../../../src/trace/events.ts";
+import type { KvCall, KvResult } from "../protocol/kv-types.ts";
 import { describeOp, describeResult } from "./describe.ts";
 import { deriveHistory, firstSuccess, type HistoryOp, opBounds } from "./history.ts";
 import { isWellFormedKey, topLevelName } from "./kv-model.ts";

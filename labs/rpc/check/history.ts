@@ -5,8 +5,9 @@
  * - fail: every transmission got a definite reply and none was SUCCESS (never executed);
  * - info: anything else (executed at most once).
  */
-import { isKvCall, isKvResult, type KvCall, type KvResult } from "../protocol/kv-types.ts";
+
 import type { RpcReplyEvent, RpcSendEvent, Trace } from "../../../src/trace/events.ts";
+import { isKvCall, isKvResult, type KvCall, type KvResult } from "../protocol/kv-types.ts";
 
 export type OpStatus = "ok" | "fail" | "info";
 

@@ -5,9 +5,10 @@
  * knows how LIST "/" couples top-level names.
  */
 
-import type { KvCall, KvResult } from "../protocol/kv-types.ts";
 import type { LinearizabilityModel } from "../../../src/check/linearizability/model.ts";
-import { describeCall, quote } from "./describe.ts";
+import { quote } from "../../../src/rpc/describe-reply.ts";
+import type { KvCall, KvResult } from "../protocol/kv-types.ts";
+import { describeCall } from "./describe.ts";
 import { applyCall, compareBytes, EMPTY_STATE, type KvState, sameState } from "./kv-model.ts";
 
 /** Whether the model's result is the one the server replied. */

@@ -4,9 +4,9 @@
  * 64 MiB.
  */
 
-import type { Trace } from "../../../src/trace/events.ts";
 import { skippedResult } from "../../../src/check/counted-verdict.ts";
 import type { CheckResult, Evidence } from "../../../src/check/types.ts";
+import type { Trace } from "../../../src/trace/events.ts";
 
 export const MEMORY_BOUND = "memory-bound";
 const LIMIT_KIB = 64 * 1024;

@@ -8,9 +8,9 @@
  * progress outright.
  */
 
-import type { Trace } from "../../../src/trace/events.ts";
 import { skippedResult } from "../../../src/check/counted-verdict.ts";
 import type { CheckResult, Evidence } from "../../../src/check/types.ts";
+import type { Trace } from "../../../src/trace/events.ts";
 import { disturbedSpans, overlaps, type Span } from "./calm.ts";
 import { classifyCredential, followCookies } from "./credentials.ts";
 import { describeOp, describeOutcome } from "./describe.ts";

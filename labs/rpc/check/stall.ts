@@ -4,9 +4,9 @@
  * 1000 ms of their invoke (plus params.stallToleranceMs).
  */
 
-import type { Trace } from "../../../src/trace/events.ts";
 import { skippedResult } from "../../../src/check/counted-verdict.ts";
 import type { CheckResult, Evidence } from "../../../src/check/types.ts";
+import type { Trace } from "../../../src/trace/events.ts";
 import { describeOp } from "./describe.ts";
 import { deriveHistory, firstSuccess, type HistoryOp, opBounds } from "./history.ts";
 

@@ -4,8 +4,9 @@
  * when the connection stays open. (Retransmissions and duplicates may go unanswered while the
  * original is in progress; calls our own client gave up on sooner are not judged.)
  */
-import type { RpcSendEvent, Trace } from "../../../src/trace/events.ts";
+
 import type { Evidence } from "../../../src/check/types.ts";
+import type { RpcSendEvent, Trace } from "../../../src/trace/events.ts";
 import { disturbedSpans, overlaps } from "./calm.ts";
 
 export const ANSWER_WITHIN_MS = 2000;

@@ -6,10 +6,12 @@
  * the checker cannot know (no BOOT reply yet to tell the current cookie), it accepts every
  * answer that some possibility allows.
  */
-import { KV_PROCS, KV_PROG, type KvProcName, type ReplyOutcome } from "../protocol/kv-types.ts";
-import type { RpcSendEvent, Trace } from "../../../src/trace/events.ts";
+
 import { countedVerdict } from "../../../src/check/counted-verdict.ts";
 import type { CheckResult, Evidence } from "../../../src/check/types.ts";
+import type { ReplyOutcome } from "../../../src/rpc/reply-outcome.ts";
+import type { RpcSendEvent, Trace } from "../../../src/trace/events.ts";
+import { KV_PROCS, KV_PROG, type KvProcName } from "../protocol/kv-types.ts";
 import {
   type CookieStatus,
   type Credential,

@@ -1,22 +1,22 @@
 /**
  * Wire encoding of lab 1's KV program (labs/rpc/kv.x) for the plain-data types in kv-types.ts:
- * call arguments, SUCCESS results, the AUTH_AMO credential, and a decoded reply's outcome.
+ * call arguments, SUCCESS results, and a decoded reply's outcome.
  */
+
+import type { RpcReply } from "../../../src/rpc/message.ts";
+import { outcomeOf } from "../../../src/rpc/outcome.ts";
+import type { ReplyOutcome } from "../../../src/rpc/reply-outcome.ts";
+import { XdrReader, XdrWriter } from "../../../src/rpc/xdr.ts";
 import {
   KV_STATUSES,
   type KvCall,
   type KvProcName,
   type KvResult,
   type KvStatus,
-  type ReplyOutcome,
 } from "./kv-types.ts";
-import type { RpcReply } from "../../../src/rpc/message.ts";
-import { outcomeOf } from "../../../src/rpc/outcome.ts";
-import { XdrReader, XdrWriter } from "../../../src/rpc/xdr.ts";
 
 /** `string key<512>` in kvpair; other strings (longstring) are unbounded. */
 export const KV_MAX_KEY_BYTES = 512;
-export const AMO_CRED_BYTES = 20;
 
 export function encodeKvArgs(call: KvCall): Buffer {
   const writer = new XdrWriter();
@@ -94,16 +94,7 @@ function readNames(reader: XdrReader): string[] {
   return names;
 }
 
-/** The AUTH_AMO credential body (struct amo_cred): always exactly 20 bytes. */
-export function encodeAmoCred(cred: {
-  clientId: bigint;
-  cookie: bigint;
-  ackedXid: number;
-}): Buffer {
-  return new XdrWriter().uhyper(cred.clientId).uhyper(cred.cookie).uint(cred.ackedXid).toBuffer();
-}
-
 /** What a decoded reply to a call of `proc` says, in the contract's terms. */
-export function replyOutcome(proc: KvProcName, reply: RpcReply): ReplyOutcome {
+export function replyOutcome(proc: KvProcName, reply: RpcReply): ReplyOutcome<KvResult> {
   return outcomeOf(reply, (results) => decodeKvResult(proc, results));
 }

@@ -3,16 +3,17 @@
  * only act and record (probe events plus the ordinary op/rpc events); the checkers decide.
  */
 import { connect } from "node:net";
-import { encodeAmoCred, encodeKvArgs } from "../protocol/kv-codec.ts";
-import { AUTH_AMO, KV_PROG, KV_V1, type KvCall } from "../protocol/kv-types.ts";
-import { procNumber } from "../../../src/rpc/lab-call.ts";
+import { AUTH_AMO, encodeAmoCred } from "../../../src/rpc/amo-credential.ts";
 import { AUTH_SYS, type CallMessage, encodeCall } from "../../../src/rpc/message.ts";
 import { encodeFragmentHeader, encodeRecord } from "../../../src/rpc/record.ts";
 import type { NodeRuntime } from "../../../src/runtime/types.ts";
 import type { SentCredential } from "../../../src/trace/events.ts";
+import { sleep } from "../../../src/workload/amo-client.ts";
 import type { TracedCall, TracedConnection } from "../../../src/workload/traced-connection.ts";
-import { type AmoClient, sleep } from "../../../src/workload/amo-client.ts";
-import { clientIds, makeClient, type WorkloadContext } from "./random-workload.ts";
+import { encodeKvArgs } from "../protocol/kv-codec.ts";
+import { kvProgram } from "../protocol/kv-program.ts";
+import { KV_PROCS, KV_PROG, KV_V1, type KvCall } from "../protocol/kv-types.ts";
+import { clientIds, type KvClient, makeClient, type WorkloadContext } from "./random-workload.ts";
 
 export interface ProbeContext extends WorkloadContext {
   runtime: NodeRuntime;
@@ -32,7 +33,7 @@ function note(ctx: ProbeContext, probe: string, step: string, detail?: Record<st
   });
 }
 
-async function readyClient(ctx: ProbeContext, name: string, index: number): Promise<AmoClient> {
+async function readyClient(ctx: ProbeContext, name: string, index: number): Promise<KvClient> {
   const id = clientIds(ctx.seed + 7, index + 1)[index] ?? BigInt(index + 1);
   const client = makeClient(ctx, name, id, TIMING);
   await client.learnCookie(ctx.recorder.now() + TIMING.giveUpMs);
@@ -57,16 +58,16 @@ function handCall(
       xid,
       prog: KV_PROG,
       vers: KV_V1,
-      proc: procNumber(call.proc),
+      proc: KV_PROCS[call.proc],
       args: encodeKvArgs(call),
       ...message,
     },
-    procName: call.proc,
+    decodeAs: { program: kvProgram, proc: call.proc },
     meta: { kind: "first", cred: sentCred ?? { flavor: "AUTH_NONE" } },
   };
 }
 
-function amoCred(client: AmoClient, cookie: bigint, ackedXid: number) {
+function amoCred(client: KvClient, cookie: bigint, ackedXid: number) {
   const sentCred: SentCredential = {
     flavor: "AUTH_AMO",
     clientId: client.options.clientId.toString(),

@@ -5,8 +5,10 @@
  */
 import { uniformBigInt } from "pure-rand/distribution/uniformBigInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
-import type { Endpoint, RpcRecorder } from "../../../src/workload/traced-connection.ts";
 import { AmoClient, type AmoClientOptions, sleep } from "../../../src/workload/amo-client.ts";
+import type { Endpoint, RpcRecorder } from "../../../src/workload/traced-connection.ts";
+import { KV_BOOT_CALL, kvProgram } from "../protocol/kv-program.ts";
+import type { KvCall, KvResult } from "../protocol/kv-types.ts";
 import { OperationGenerator } from "./generator.ts";
 
 export interface RandomWorkloadParams {
@@ -46,15 +48,20 @@ export function clientIds(seed: number, count: number): bigint[] {
   return [...ids];
 }
 
+/** A client of lab 1's program. */
+export type KvClient = AmoClient<KvCall, KvResult>;
+
 export function makeClient(
   ctx: WorkloadContext,
   name: string,
   clientId: bigint,
   params: Pick<RandomWorkloadParams, "retransmitMs" | "giveUpMs">,
   splitWrites?: AmoClientOptions["splitWrites"],
-): AmoClient {
+): KvClient {
   return new AmoClient(ctx.recorder, {
     name,
+    program: kvProgram,
+    boot: KV_BOOT_CALL,
     clientId,
     endpoint: ctx.endpoint(name),
     retransmitMs: params.retransmitMs,

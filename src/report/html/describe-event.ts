@@ -1,20 +1,13 @@
 /**
  * One-line renderings of calls and trace events for the HTML viewer: labels on bars, tooltips
- * and the evidence lists. Lab 1's calls reuse the checkers' phrasing so the view and the
- * evidence messages say the same thing.
+ * and the evidence lists. Calls read in their lab program's words, as in the evidence.
  */
-import { describeNetVerify } from "../../check/fault-integrity.ts";
-import { describeLabCall, describeOutcome, quote } from "../../../labs/rpc/check/describe.ts";
-import { describeFault, describeFaultEnd } from "../../net/describe-fault.ts";
-import type { LabCall } from "../../../labs/rpc/protocol/kv-types.ts";
-import type { Fault, TraceEvent } from "../../trace/events.ts";
 
-/** The key (lab 1) or slot (lab 2) a call is about, for the key/slot filter; "" for none. */
-export function callSubject(call: LabCall): string {
-  if ("key" in call) return call.key;
-  if ("slot" in call) return `slot ${call.slot}`;
-  return "";
-}
+import { describeNetVerify } from "../../check/fault-integrity.ts";
+import type { CallDescriber } from "../../lab/call-describer.ts";
+import { describeFault, describeFaultEnd } from "../../net/describe-fault.ts";
+import { quote } from "../../rpc/describe-reply.ts";
+import type { Fault, TraceEvent } from "../../trace/events.ts";
 
 /** A lab 2 decision line ("decide") as a short phrase, whatever fields the node printed. */
 export function describeDecision(event: Record<string, unknown>): string {
@@ -29,7 +22,7 @@ export function faultText(fault: Fault): string {
   return describeFault(fault) ?? `${fault.kind} ${JSON.stringify(fault)}`;
 }
 
-export function describeEvent(event: TraceEvent): string {
+export function describeEvent(event: TraceEvent, calls: CallDescriber): string {
   switch (event.type) {
     case "node.start":
       return `${event.node} started (incarnation ${event.incarnation}, pid ${event.pid})`;
@@ -62,9 +55,9 @@ export function describeEvent(event: TraceEvent): string {
     case "nemesis.skip":
       return `fault ${event.id} skipped: ${event.reason}`;
     case "op.invoke":
-      return `op ${event.op} by ${event.client}: ${describeLabCall(event.call)}`;
+      return `op ${event.op} by ${event.client}: ${calls.call(event.call)}`;
     case "op.ok":
-      return `op ${event.op} ok: ${describeOutcome(event.outcome)}`;
+      return `op ${event.op} ok: ${calls.outcome(event.outcome)}`;
     case "op.fail":
       return `op ${event.op} failed: ${event.reason}`;
     case "op.info":
@@ -76,7 +69,7 @@ export function describeEvent(event: TraceEvent): string {
     case "rpc.send":
       return `send xid ${event.xid} on conn ${event.conn}${event.op === undefined ? "" : ` (op ${event.op})`}, ${event.kind}${event.deviation ? `, ${event.deviation}` : ""}`;
     case "rpc.reply":
-      return `reply xid ${event.xid} on conn ${event.conn}: ${describeOutcome(event.outcome)}`;
+      return `reply xid ${event.xid} on conn ${event.conn}: ${calls.outcome(event.outcome)}`;
     case "probe":
       return `probe ${event.probe}: ${event.step}${event.detail ? ` ${JSON.stringify(event.detail)}` : ""}`;
     case "net.repair":

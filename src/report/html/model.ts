@@ -4,10 +4,10 @@
  * lines. Columns compress far better than one object per event and the page reads them
  * without building 100k objects. Everything is precomputed here so the page only draws.
  */
-import { describeLabCall, describeOutcome } from "../../../labs/rpc/check/describe.ts";
 import type { CheckResult } from "../../check/types.ts";
+import { callDescriber } from "../../lab/call-describer.ts";
 import type { Fault, Trace, TraceEvent } from "../../trace/events.ts";
-import { callSubject, describeDecision, describeEvent, faultText } from "./describe-event.ts";
+import { describeDecision, describeEvent, faultText } from "./describe-event.ts";
 
 export type LaneKind = "harness" | "client" | "link" | "node";
 
@@ -188,6 +188,7 @@ function cut(text: string, max: number): string {
 
 export function buildViewModel(trace: Trace, checks: CheckResult[]): ViewModel {
   const { header, events } = trace;
+  const calls = callDescriber(header.lab);
   const nodes = [...header.nodes];
   for (const event of events) {
     if ("node" in event && typeof event.node === "string" && !nodes.includes(event.node)) {
@@ -316,13 +317,13 @@ export function buildViewModel(trace: Trace, checks: CheckResult[]): ViewModel {
         ops.t0.push(event.t);
         ops.t1.push(endMs);
         ops.status.push(OP_STATUS.pending);
-        ops.label.push(describeLabCall(event.call));
-        ops.subject.push(callSubject(event.call));
+        ops.label.push(calls.call(event.call));
+        ops.subject.push(calls.subject(event.call));
         ops.result.push("no answer before the run ended");
         break;
       }
       case "op.ok":
-        completeOp(event.op, event.t, OP_STATUS.ok, describeOutcome(event.outcome));
+        completeOp(event.op, event.t, OP_STATUS.ok, calls.outcome(event.outcome));
         break;
       case "op.fail":
         completeOp(event.op, event.t, OP_STATUS.fail, `failed: ${event.reason}`);
@@ -368,7 +369,7 @@ export function buildViewModel(trace: Trace, checks: CheckResult[]): ViewModel {
         if (row !== undefined) {
           msgs.t1[row] = event.t;
           msgs.success[row] = success;
-          msgs.reply[row] = describeOutcome(event.outcome);
+          msgs.reply[row] = calls.outcome(event.outcome);
         } else {
           const conn = connLane.get(event.conn);
           msgs.t0.push(-1);
@@ -380,14 +381,15 @@ export function buildViewModel(trace: Trace, checks: CheckResult[]): ViewModel {
           msgs.success.push(success);
           msgs.conn.push(event.conn);
           msgs.xid.push(event.xid);
-          msgs.reply.push(describeOutcome(event.outcome));
+          msgs.reply.push(calls.outcome(event.outcome));
         }
         break;
       }
       case "node.start": {
         const lane = index.get("node", event.node);
         setState(lane, event.t, NODE_STATE.starting);
-        if (event.incarnation > 1) mark(lane, event.t, MARK_KIND.restart, describeEvent(event));
+        if (event.incarnation > 1)
+          mark(lane, event.t, MARK_KIND.restart, describeEvent(event, calls));
         break;
       }
       case "node.ready":
@@ -399,12 +401,12 @@ export function buildViewModel(trace: Trace, checks: CheckResult[]): ViewModel {
         const transition = NODE_TRANSITIONS[event.type];
         setState(lane, event.t, transition.state);
         if (transition.mark !== undefined)
-          mark(lane, event.t, transition.mark, describeEvent(event));
+          mark(lane, event.t, transition.mark, describeEvent(event, calls));
         break;
       }
       case "node.exit": {
         const lane = index.get("node", event.node);
-        if (!event.expected) mark(lane, event.t, MARK_KIND.exit, describeEvent(event));
+        if (!event.expected) mark(lane, event.t, MARK_KIND.exit, describeEvent(event, calls));
         if (nodeState.get(lane)?.state !== NODE_STATE.failed)
           setState(lane, event.t, NODE_STATE.down);
         break;
@@ -448,21 +450,21 @@ export function buildViewModel(trace: Trace, checks: CheckResult[]): ViewModel {
         break;
       case "probe":
       case "nemesis.skip":
-        mark(harnessLane, event.t, MARK_KIND.probe, describeEvent(event));
+        mark(harnessLane, event.t, MARK_KIND.probe, describeEvent(event, calls));
         break;
       case "net.repair":
       case "harness.error":
-        mark(harnessLane, event.t, MARK_KIND.error, describeEvent(event));
+        mark(harnessLane, event.t, MARK_KIND.error, describeEvent(event, calls));
         break;
       case "net.verify":
         // The checks that found the network as set are many and say nothing: only the others.
         if (event.mismatches.length > 0) {
-          mark(harnessLane, event.t, MARK_KIND.error, describeEvent(event));
+          mark(harnessLane, event.t, MARK_KIND.error, describeEvent(event, calls));
         }
         break;
       case "end":
         model.meta.endStatus = event.status + (event.reason ? ` (${event.reason})` : "");
-        mark(harnessLane, event.t, MARK_KIND.end, describeEvent(event));
+        mark(harnessLane, event.t, MARK_KIND.end, describeEvent(event, calls));
         break;
       default:
         break; // node.memory, conn.close and event types newer than this viewer
@@ -530,7 +532,7 @@ function evidenceEvent(index: number, ctx: EvidenceContext): number {
     index,
     t: event.t,
     lane: laneOfEvent(event, ctx),
-    text: describeEvent(event),
+    text: describeEvent(event, callDescriber(ctx.trace.header.lab)),
     json: cut(JSON.stringify(event), MAX_EVENT_JSON),
   });
   ctx.placed.set(index, events.length - 1);

@@ -1,14 +1,20 @@
 /**
- * Lab 1 plugged into the common scenario run: the randomized workload (then, once the nemesis
- * has healed everything, a read of the final state) or one directed probe.
+ * Lab 1, an at-most-once key-value server, as a dslab plugin: its program, its checkers, and
+ * its run: the randomized workload (then, once the nemesis has healed everything, a read of the
+ * final state) or one directed probe.
  */
 
-import { rpcCheckers } from "../check/index.ts";
-import type { DriverContext, LabDriver } from "../../../src/lab/run-scenario.ts";
-import { RpcRecorder } from "../../../src/workload/traced-connection.ts";
-import { sleep } from "../../../src/workload/amo-client.ts";
-import { RPC_PROBES } from "./probes.ts";
-import { type RandomWorkloadParams, readFinalState, runRandomWorkload } from "./random-workload.ts";
+import type { DriverContext, Lab } from "../../src/lab/lab.ts";
+import { sleep } from "../../src/workload/amo-client.ts";
+import { RpcRecorder } from "../../src/workload/traced-connection.ts";
+import { rpcCheckers } from "./check/index.ts";
+import { kvProgram } from "./protocol/kv-program.ts";
+import { RPC_PROBES } from "./workload/probes.ts";
+import {
+  type RandomWorkloadParams,
+  readFinalState,
+  runRandomWorkload,
+} from "./workload/random-workload.ts";
 
 const NODE = "n1";
 
@@ -45,8 +51,9 @@ async function run(ctx: DriverContext): Promise<void> {
   }
 }
 
-export const rpcDriver: LabDriver = {
-  lab: "rpc",
+export const rpcLab: Lab = {
+  name: "rpc",
+  program: kvProgram,
   eventTypes: [],
   checkers: [...rpcCheckers],
   run,

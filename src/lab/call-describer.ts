@@ -1,0 +1,55 @@
+/**
+ * How a trace's calls and replies read, for inspect, the HTML view and reports: in the words of
+ * its lab's program (the checkers' own wording), or as plain JSON for a call no program of the
+ * trace's lab defines (a trace of a lab this dslab does not know, or a hostile file).
+ */
+import { describeOutcome, quote } from "../rpc/describe-reply.ts";
+import type { ProgramCall, ProgramResult, RpcProgram } from "../rpc/program.ts";
+import type { ReplyOutcome } from "../rpc/reply-outcome.ts";
+import { findLab, isLabName } from "./registry.ts";
+
+export interface CallDescriber {
+  call(call: ProgramCall): string;
+  outcome(outcome: ReplyOutcome): string;
+  /** What the call is about (a key, a slot), for filters; "" for nothing. */
+  subject(call: ProgramCall): string;
+}
+
+const describers = new Map<string, CallDescriber>();
+
+export function callDescriber(labName: string): CallDescriber {
+  let describer = describers.get(labName);
+  if (!describer) {
+    describer = isLabName(labName) ? programDescriber(findLab(labName).program) : RAW;
+    describers.set(labName, describer);
+  }
+  return describer;
+}
+
+function rawCall(call: ProgramCall): string {
+  const { proc, ...args } = call as ProgramCall & Record<string, unknown>;
+  const shown = Object.entries(args).map(
+    ([name, value]) => `${name}=${quote(JSON.stringify(value))}`,
+  );
+  return [proc, ...shown].join(" ");
+}
+
+const rawResult = (result: ProgramResult) => quote(JSON.stringify(result));
+
+const RAW: CallDescriber = {
+  call: rawCall,
+  outcome: (outcome) => describeOutcome(outcome, rawResult),
+  subject: () => "",
+};
+
+function programDescriber(program: RpcProgram): CallDescriber {
+  const known = (proc: string) => Object.hasOwn(program.procedures, proc);
+  return {
+    call: (call) => (known(call.proc) ? program.describeCall(call) : rawCall(call)),
+    outcome: (outcome) =>
+      describeOutcome(outcome, (result) =>
+        known(result.proc) ? program.describeResult(result) : rawResult(result),
+      ),
+    subject: (call) => (known(call.proc) ? program.subject(call) : ""),
+  };
+}
