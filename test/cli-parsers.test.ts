@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { decimalNumber, wholeNumber } from "../src/cli/parse-number.ts";
 import { checkSeedRange, MAX_SEED, parseRunCount, parseSeed, randomSeed } from "../src/cli/seed.ts";
 import { knownLabs, LabLookupError, loadLabDefinition } from "../src/lab/definition.ts";
-import { UsageError } from "../src/lab/run-lab.ts";
+import { UsageError } from "../src/lab/usage-error.ts";
 
 describe("seeds", () => {
   it.each([

@@ -7,7 +7,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { DockerUnavailableError, ensureDockerReady } from "../src/runtime/docker-engine.ts";
+import { DockerUnavailableError, ensureDockerReady } from "../src/host/docker-engine.ts";
 import { useTempDirs } from "./support/temp-dirs.ts";
 
 const tempDir = useTempDirs();

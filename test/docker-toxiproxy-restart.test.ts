@@ -7,6 +7,7 @@
  */
 import type Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dockerClient, newRunId } from "../src/host/docker-engine.ts";
 import { FaultNetwork } from "../src/net/fault-network.ts";
 import {
   startToxiproxyContainer,
@@ -14,7 +15,6 @@ import {
   type ToxiproxyContainer,
 } from "../src/net/toxiproxy-container.ts";
 import { removeRun } from "../src/runtime/docker-clean.ts";
-import { dockerClient, newRunId } from "../src/runtime/docker-engine.ts";
 import { createRunNetwork, type RunNetwork } from "../src/runtime/docker-run-network.ts";
 import { leftovers, requireDocker } from "./support/docker.ts";
 

@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { gradingRuntime } from "../src/grade/runtime-choice.ts";
-import { RUNTIME_IMAGE, TOXIPROXY_IMAGE } from "../src/runtime/docker-engine.ts";
+import { RUNTIME_IMAGE, TOXIPROXY_IMAGE } from "../src/host/docker-engine.ts";
 import { readValidResults } from "./support/results-file.ts";
 import { useTempDirs } from "./support/temp-dirs.ts";
 

@@ -8,10 +8,10 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
+import { cgroupSupport } from "../src/host/cgroup.ts";
 import { buildSubmission } from "../src/lab/build.ts";
 import { loadManifest } from "../src/lab/manifest.ts";
 import { freePort } from "../src/net/free-port.ts";
-import { cgroupSupport } from "../src/runtime/cgroup.ts";
 import { ProcessRuntime } from "../src/runtime/process-runtime.ts";
 import { useTempDirs } from "./support/temp-dirs.ts";
 

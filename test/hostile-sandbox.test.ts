@@ -7,8 +7,8 @@
 import { chmod, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { sandboxSupport } from "../src/host/sandbox.ts";
 import { runTests } from "../src/lab/run-lab.ts";
-import { sandboxSupport } from "../src/runtime/sandbox.ts";
 import { firewallSupport } from "../src/runtime/toxiproxy-firewall.ts";
 import { useTempDirs } from "./support/temp-dirs.ts";
 

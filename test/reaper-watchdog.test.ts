@@ -7,9 +7,9 @@ import { spawn } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { expect, it } from "vitest";
-import { REAPER_ENV } from "../src/runtime/reaper.ts";
+import { REAPER_ENV } from "../src/host/reaper.ts";
 
-const REAPER = new URL("../src/runtime/reaper.ts", import.meta.url).href;
+const REAPER = new URL("../src/host/reaper.ts", import.meta.url).href;
 
 async function watchdogOf(harnessPid: number): Promise<number | undefined> {
   for (const name of await readdir("/proc")) {

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { Cgroup, type CgroupKind } from "../src/runtime/cgroup.ts";
+import { Cgroup, type CgroupKind } from "../src/host/cgroup.ts";
 
 /** A fresh directory in the hierarchy of `kind`, or why there is none here. */
 function freshDir(kind: CgroupKind): string {

@@ -4,7 +4,6 @@
  */
 
 import type { DriverContext, Lab } from "../../src/lab/lab.ts";
-import { scenarioNodes } from "../../src/lab/run-scenario.ts";
 import { RpcRecorder } from "../../src/workload/traced-connection.ts";
 import { consensusCheckers } from "./check/index.ts";
 import { consProgram } from "./protocol/cons-program.ts";
@@ -24,7 +23,7 @@ async function run(ctx: DriverContext): Promise<void> {
         seed: ctx.seed,
         timeScale: ctx.timeScale,
         signal: ctx.signal,
-        nodes: scenarioNodes(ctx.definition, ctx.scenario),
+        nodes: ctx.nodes,
         endpoint: ctx.endpoint,
         observe: ctx.observe,
         nemesisDone: ctx.nemesisDone,

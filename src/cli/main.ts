@@ -13,7 +13,8 @@ import {
   selectScenarios,
 } from "../lab/definition.ts";
 import { ManifestError } from "../lab/manifest.ts";
-import { runTests, UsageError } from "../lab/run-lab.ts";
+import { runTests } from "../lab/run-lab.ts";
+import { UsageError } from "../lab/usage-error.ts";
 import { HARNESS_VERSION } from "../lab/version.ts";
 import { registerLincheckCommand } from "../lincheck/cli.ts";
 import { formatScenario, formatTotals } from "../report/console.ts";
@@ -191,7 +192,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command("clean")
     .description("remove Docker containers, networks and volumes left by dead dslab runs")
     .action(async () => {
-      const { dockerClient } = await import("../runtime/docker-engine.ts");
+      const { dockerClient } = await import("../host/docker-engine.ts");
       const { cleanDeadRuns } = await import("../runtime/docker-clean.ts");
       console.log(`removed ${await cleanDeadRuns(await dockerClient())} objects of dead runs`);
       setExit(EXIT.passed);

@@ -4,7 +4,7 @@
  * the reproduce commands printed for its last runs would be refused.
  */
 import { MAX_REPEAT_RUNS } from "../lab/definition.ts";
-import { UsageError } from "../lab/run-lab.ts";
+import { UsageError } from "../lab/usage-error.ts";
 import { wholeNumber } from "./parse-number.ts";
 
 export const MAX_SEED = 2 ** 31 - 1;

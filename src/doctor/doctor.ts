@@ -4,17 +4,12 @@
  * things (a missing optional tool never fails the doctor).
  */
 import { execa } from "execa";
+import { dockerClient, hasImage, RUNTIME_IMAGE, TOXIPROXY_IMAGE } from "../host/docker-engine.ts";
+import { sandboxSupport } from "../host/sandbox.ts";
 import { type ProtectionKind, protections } from "../lab/protections.ts";
 import { canInspectSockets } from "../net/proxy-sockets.ts";
 import { findToxiproxyBinary } from "../net/toxiproxy-server.ts";
-import {
-  dockerClient,
-  hasImage,
-  RUNTIME_IMAGE,
-  TOXIPROXY_IMAGE,
-} from "../runtime/docker-engine.ts";
 import type { RuntimeKind } from "../runtime/infrastructure.ts";
-import { sandboxSupport } from "../runtime/sandbox.ts";
 
 /** How to turn on each protection of the process runtime (docs/autograder.md, Protections). */
 const PROTECTION_FIXES: Record<ProtectionKind, string> = {

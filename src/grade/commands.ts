@@ -7,11 +7,11 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { labArgument } from "../cli/lab-argument.ts";
 import { decimalNumber, parseSeconds, parseTimeScale, wholeNumber } from "../cli/parse-number.ts";
 import { checkSeedRange, parseRunCount, parseSeed } from "../cli/seed.ts";
+import { handOverSignals, killTrackedGroups } from "../host/reaper.ts";
 import { courseWarnings, type RepeatRule } from "../lab/definition.ts";
-import { UsageError } from "../lab/run-lab.ts";
+import { UsageError } from "../lab/usage-error.ts";
 import { HARNESS_VERSION } from "../lab/version.ts";
 import { RUNTIME_KINDS, type RuntimeKind } from "../runtime/infrastructure.ts";
-import { handOverSignals, killTrackedGroups } from "../runtime/reaper.ts";
 import { gradeExitCode, gradeSubmission, loadPlan } from "./grade.ts";
 import { gradeAll } from "./grade-all.ts";
 import type { PlannedScenario } from "./plan.ts";
@@ -387,7 +387,7 @@ async function gradeAllCommand(
   );
   // Once here, not in each of the graders started side by side.
   if (runtime === "docker") {
-    await (await import("../runtime/docker-engine.ts")).ensureDockerReady(console.log);
+    await (await import("../host/docker-engine.ts")).ensureDockerReady(console.log);
   }
   const outcome = await gradeAll({
     lab,

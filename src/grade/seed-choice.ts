@@ -12,7 +12,7 @@ import {
   MAX_REPEAT_RUNS,
   SEED_FROM_SUBMISSION_ID,
 } from "../lab/definition.ts";
-import { UsageError } from "../lab/run-lab.ts";
+import { UsageError } from "../lab/usage-error.ts";
 
 export interface SeedChoice {
   seed: number;

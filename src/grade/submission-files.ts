@@ -5,7 +5,7 @@
  */
 import { lstat, readdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import { leftOutOfCopy } from "../lab/build.ts";
+import { leftOutOfCopy } from "../lab/copy-filter.ts";
 import { OUT_MARKER } from "../lab/out-dir.ts";
 
 export interface SubmissionEntry {

@@ -7,12 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import {
-  dockerClient,
-  hasImage,
-  RUNTIME_IMAGE,
-  TOXIPROXY_IMAGE,
-} from "../runtime/docker-engine.ts";
+import { dockerClient, hasImage, RUNTIME_IMAGE, TOXIPROXY_IMAGE } from "../host/docker-engine.ts";
 
 export const RUNTIME_PACKAGES = [
   "gcc",

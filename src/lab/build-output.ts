@@ -3,7 +3,7 @@
  * stops when asked, so that a process holding the pipes open cannot hold up the result.
  */
 import type { Readable } from "node:stream";
-import { settlesWithin } from "../runtime/settles-within.ts";
+import { settlesWithin } from "../host/settles-within.ts";
 
 const OUTPUT_LIMIT_BYTES = 64 * 1024 * 1024;
 

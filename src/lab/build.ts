@@ -1,17 +1,16 @@
 import { spawnSync } from "node:child_process";
 import { cp, lstat, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createCgroup } from "../runtime/cgroup.ts";
-import { spawnGroupLeader } from "../runtime/group-leader.ts";
-import { killGroup } from "../runtime/reaper.ts";
-import { activeSandbox, giveToSandbox, runAs } from "../runtime/sandbox.ts";
+import { createCgroup } from "../host/cgroup.ts";
+import { spawnGroupLeader } from "../host/group-leader.ts";
+import { killGroup } from "../host/reaper.ts";
+import { activeSandbox, giveToSandbox, runAs } from "../host/sandbox.ts";
 import { BuildOutput } from "./build-output.ts";
+import { leftOutOfCopy } from "./copy-filter.ts";
 import type { Manifest } from "./manifest.ts";
 import { isOutDir } from "./out-dir.ts";
 
 export const BUILD_TIME_LIMIT_MS = 5 * 60_000;
-/** What the copy of the submission leaves out (by name): history, dependencies, dslab's output. */
-const LEFT_OUT_OF_COPY = /(^|\/)(\.git|dslab-out|node_modules)$/;
 const BUILD_LOG_LIMIT = 256 * 1024;
 /** After the build's shell exits, how long its last output may take to be read. */
 const OUTPUT_DRAIN_MS = 500;
@@ -124,11 +123,6 @@ export async function buildSubmission(
     return { ok: false, ...built, reason: `${command} ${how}; see ${logPath}` };
   }
   return { ok: true, ...built };
-}
-
-/** True for a path (or a name) the copy of the submission leaves out. */
-export function leftOutOfCopy(path: string): boolean {
-  return LEFT_OUT_OF_COPY.test(path);
 }
 
 let isolationAvailable: boolean | undefined;

@@ -37,6 +37,8 @@ export interface DriverContext {
   definition: LabDefinition;
   seed: number;
   timeScale: number;
+  /** The scenario's nodes (n1, n2...). */
+  nodes: string[];
   emit: (event: TraceEvent) => void;
   now: () => number;
   signal: AbortSignal;

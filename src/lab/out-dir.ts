@@ -6,8 +6,8 @@
  */
 import { mkdir, readdir, realpath, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
-import { leftOutOfCopy } from "./build.ts";
-import { UsageError } from "./run-lab.ts";
+import { leftOutOfCopy } from "./copy-filter.ts";
+import { UsageError } from "./usage-error.ts";
 
 /** The file that marks a directory as dslab's output (summary.json marks older ones). */
 export const OUT_MARKER = ".dslab-out";

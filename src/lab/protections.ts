@@ -2,8 +2,8 @@
  * What protects a grade under the process runtime, in words for the run's log and for
  * `dslab doctor`: each protection is active or not, and why not.
  */
-import { cgroupSupport } from "../runtime/cgroup.ts";
-import type { SandboxStatus } from "../runtime/sandbox.ts";
+import { cgroupSupport } from "../host/cgroup.ts";
+import type { SandboxStatus } from "../host/sandbox.ts";
 import { firewallSupport } from "../runtime/toxiproxy-firewall.ts";
 
 export type ProtectionKind = "cgroups" | "sandbox user" | "firewall";

@@ -9,8 +9,8 @@ import type { Lab } from "./lab.ts";
 
 const LABS: readonly Lab[] = [rpcLab, consensusLab];
 
-/** Every lab's name, in the order they are listed. */
-export const LAB_NAMES: readonly string[] = LABS.map((lab) => lab.name);
+/** Every lab's name, sorted. */
+export const LAB_NAMES: readonly string[] = LABS.map((lab) => lab.name).sort();
 
 export function isLabName(name: string): boolean {
   return LAB_NAMES.includes(name);

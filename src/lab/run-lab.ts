@@ -6,8 +6,8 @@
 import { writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
+import { enterSandbox, sealFromSandbox } from "../host/sandbox.ts";
 import type { RuntimeKind } from "../runtime/infrastructure.ts";
-import { enterSandbox, sealFromSandbox } from "../runtime/sandbox.ts";
 import type { ScheduledFault } from "../trace/events.ts";
 import { BUILD_TIME_LIMIT_MS, buildSubmission } from "./build.ts";
 import {
@@ -23,6 +23,7 @@ import { prepareOutDir } from "./out-dir.ts";
 import { describeSandbox } from "./protections.ts";
 import { findLab } from "./registry.ts";
 import { runScenario, type ScenarioResult } from "./run-scenario.ts";
+import { UsageError } from "./usage-error.ts";
 import { HARNESS_VERSION } from "./version.ts";
 
 export interface TestOptions {
@@ -64,8 +65,6 @@ export interface TestSummary {
   maxScore: number;
 }
 
-export class UsageError extends Error {}
-
 export function quoteArg(arg: string): string {
   return /^[\w./:=@-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
 }
@@ -103,7 +102,7 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
   );
   const outDir = await prepareOutDir(options.outDir, [submission]);
   if (options.runtime === "docker") {
-    await (await import("../runtime/docker-engine.ts")).ensureDockerReady(options.log);
+    await (await import("../host/docker-engine.ts")).ensureDockerReady(options.log);
   } else {
     options.log(describeSandbox(await enterSandbox(outDir)));
   }

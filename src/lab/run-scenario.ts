@@ -10,18 +10,15 @@ import { DEFAULT_MIN_ANSWERED_CALLS, evidenceChecker } from "../check/evidence.t
 import { faultIntegrityChecker } from "../check/fault-integrity.ts";
 import { judgeCutShort, neverThrows } from "../check/named-checker.ts";
 import type { CheckResult, NamedChecker } from "../check/types.ts";
+import { settlesWithin } from "../host/settles-within.ts";
 import { type ReactionSpec, reactionsOf } from "../nemesis/reactions.ts";
 import { runSchedule } from "../nemesis/runner.ts";
 import { drawSchedule, type ScheduleOptions } from "../nemesis/schedule.ts";
 import { describeFault } from "../net/describe-fault.ts";
 import { FaultVerifier } from "../net/fault-verifier.ts";
 import { writeTraceHtml } from "../report/html/index.ts";
-import {
-  type RunInfrastructure,
-  type RuntimeKind,
-  startInfrastructure,
-} from "../runtime/infrastructure.ts";
-import { settlesWithin } from "../runtime/settles-within.ts";
+import type { RunInfrastructure, RuntimeKind } from "../runtime/infrastructure.ts";
+import { startInfrastructure } from "../runtime/start-infrastructure.ts";
 import type { NodeRuntime, NodeSpec } from "../runtime/types.ts";
 import { startClock } from "../trace/clock.ts";
 import {
@@ -288,6 +285,7 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
           scenario,
           definition,
           seed,
+          nodes,
           timeScale,
           emit,
           now,

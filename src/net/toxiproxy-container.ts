@@ -15,8 +15,8 @@
 import { ToxiProxyContainer } from "@testcontainers/toxiproxy";
 import type Dockerode from "dockerode";
 import type { StartedTestContainer } from "testcontainers";
-import { runLabels, TOXIPROXY_IMAGE } from "../runtime/docker-engine.ts";
-import { settlesWithin } from "../runtime/settles-within.ts";
+import { runLabels, TOXIPROXY_IMAGE } from "../host/docker-engine.ts";
+import { settlesWithin } from "../host/settles-within.ts";
 import { freePort } from "./free-port.ts";
 import { releasePort } from "./port-claims.ts";
 

@@ -6,9 +6,9 @@
  */
 import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
+import { settlesWithin } from "../host/settles-within.ts";
 import type { NodeId } from "../trace/events.ts";
 import { DEFAULT_OUTPUT_LIMITS, NodeOutput, type OutputLimits } from "./node-output.ts";
-import { settlesWithin } from "./settles-within.ts";
 import { acceptsConnections } from "./tcp-probe.ts";
 import type { NodeRuntime, NodeSpec, NodeStartResult, RuntimeHooks } from "./types.ts";
 

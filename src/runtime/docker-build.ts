@@ -6,9 +6,9 @@
 import { chown, readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
+import { newRunId, RUNTIME_IMAGE, runLabels } from "../host/docker-engine.ts";
 import { BUILD_TIME_LIMIT_MS, type BuildResult, buildSubmission } from "../lab/build.ts";
 import type { Manifest } from "../lab/manifest.ts";
-import { newRunId, RUNTIME_IMAGE, runLabels } from "./docker-engine.ts";
 import { DEFAULT_SANDBOX_LIMITS, SANDBOX_USER, SUBMISSION_MOUNT } from "./docker-runtime.ts";
 
 const BUILD_LOG_LIMIT = 256 * 1024;

@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import type Dockerode from "dockerode";
-import { PID_LABEL, RUN_LABEL } from "./docker-engine.ts";
+import { PID_LABEL, RUN_LABEL } from "../host/docker-engine.ts";
 import {
   deleteIsolationRules,
   listIsolationRules,

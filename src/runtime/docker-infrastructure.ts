@@ -3,16 +3,17 @@
  * one sandboxed container per node, all labelled with the run id; a watchdog removes them if
  * the harness is killed, and stop() removes them otherwise.
  */
-import { FaultNetwork } from "../net/fault-network.ts";
-import { startToxiproxyContainer } from "../net/toxiproxy-container.ts";
-import { removeRun, startRunWatchdog } from "./docker-clean.ts";
+
 import {
   dockerClient,
   newRunId,
   RUNTIME_IMAGE,
   requireImages,
   TOXIPROXY_IMAGE,
-} from "./docker-engine.ts";
+} from "../host/docker-engine.ts";
+import { FaultNetwork } from "../net/fault-network.ts";
+import { startToxiproxyContainer } from "../net/toxiproxy-container.ts";
+import { removeRun, startRunWatchdog } from "./docker-clean.ts";
 import { createRunNetwork } from "./docker-run-network.ts";
 import { DockerRuntime, NODE_PEER_PORT, NODE_PORT } from "./docker-runtime.ts";
 import {

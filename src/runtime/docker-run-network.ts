@@ -6,7 +6,7 @@
  */
 import type Dockerode from "dockerode";
 import { execa } from "execa";
-import { RUN_LABEL, runLabels } from "./docker-engine.ts";
+import { RUN_LABEL, runLabels } from "../host/docker-engine.ts";
 
 export interface RunNetwork {
   readonly name: string;

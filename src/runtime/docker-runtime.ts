@@ -9,6 +9,8 @@
 import { chown, mkdir } from "node:fs/promises";
 import { PassThrough } from "node:stream";
 import type Dockerode from "dockerode";
+import { RUNTIME_IMAGE, runLabels } from "../host/docker-engine.ts";
+import { settlesWithin } from "../host/settles-within.ts";
 import {
   BaseNodeRuntime,
   type BaseRuntimeOptions,
@@ -18,8 +20,6 @@ import {
   type NodeState,
   nodeEnvironment,
 } from "./base-node-runtime.ts";
-import { RUNTIME_IMAGE, runLabels } from "./docker-engine.ts";
-import { settlesWithin } from "./settles-within.ts";
 import type { NodeSpec } from "./types.ts";
 
 /** Inside every node container (node-contract: ports are the harness's choice). */

@@ -7,8 +7,8 @@
  * except an event an earlier incarnation printed, printed once again after a restart.
  */
 import type { Readable } from "node:stream";
+import { LineSplitter, type SplitLine } from "../host/line-splitter.ts";
 import type { NodeId, NodeLogEvent, NodeOutputEvent, TraceEvent } from "../trace/events.ts";
-import { LineSplitter, type SplitLine } from "./line-splitter.ts";
 
 export interface OutputLimits {
   /** Trace bytes of node.log events kept per node and run (default 16 MiB). */

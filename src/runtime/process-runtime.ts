@@ -6,6 +6,11 @@
  */
 import { mkdir } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
+import { type Cgroup, createCgroup } from "../host/cgroup.ts";
+import { spawnGroupLeader } from "../host/group-leader.ts";
+import { killGroup } from "../host/reaper.ts";
+import { giveToSandbox, type SandboxUser } from "../host/sandbox.ts";
+import { settlesWithin } from "../host/settles-within.ts";
 import {
   BaseNodeRuntime,
   type BaseRuntimeOptions,
@@ -14,12 +19,7 @@ import {
   type NodeState,
   nodeEnvironment,
 } from "./base-node-runtime.ts";
-import { type Cgroup, createCgroup } from "./cgroup.ts";
-import { spawnGroupLeader } from "./group-leader.ts";
 import { liveProcessesInGroup, rssKiB } from "./process-group.ts";
-import { killGroup } from "./reaper.ts";
-import { giveToSandbox, type SandboxUser } from "./sandbox.ts";
-import { settlesWithin } from "./settles-within.ts";
 import { acceptsConnections } from "./tcp-probe.ts";
 import type { NodeSpec } from "./types.ts";
 

@@ -5,7 +5,7 @@
  * the server stops and when the harness exits. Needs root with CAP_NET_ADMIN and iptables.
  */
 import { spawnSync } from "node:child_process";
-import { SANDBOX_UIDS } from "./sandbox.ts";
+import { SANDBOX_UIDS } from "../host/sandbox.ts";
 
 const active = new Set<string>();
 let exitHookInstalled = false;

@@ -5,14 +5,15 @@
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { enterSandbox } from "../host/sandbox.ts";
 import { buildSubmission } from "../lab/build.ts";
 import { selectScenarios } from "../lab/definition.ts";
 import { prepareOutDir } from "../lab/out-dir.ts";
 import { describeSandbox } from "../lab/protections.ts";
-import { loadSubmission, quoteArg, UsageError } from "../lab/run-lab.ts";
+import { loadSubmission, quoteArg } from "../lab/run-lab.ts";
 import { runCheckers, runScenario, type ScenarioResult } from "../lab/run-scenario.ts";
+import { UsageError } from "../lab/usage-error.ts";
 import { describeFault } from "../net/describe-fault.ts";
-import { enterSandbox } from "../runtime/sandbox.ts";
 import type { ScheduledFault, Trace } from "../trace/events.ts";
 import { minimizeFailing } from "./minimize.ts";
 

@@ -1,13 +1,13 @@
 /** Shared by the `--runtime docker` tests: the engine's preconditions and what a run left. */
 import { execFileSync } from "node:child_process";
 import { beforeAll } from "vitest";
-import type { TestSummary } from "../../src/lab/run-lab.ts";
 import {
   PID_LABEL,
   RUN_LABEL,
   RUNTIME_IMAGE,
   TOXIPROXY_IMAGE,
-} from "../../src/runtime/docker-engine.ts";
+} from "../../src/host/docker-engine.ts";
+import type { TestSummary } from "../../src/lab/run-lab.ts";
 
 const DOCKER_TIMEOUT_MS = 20_000;
 

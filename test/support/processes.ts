@@ -4,7 +4,7 @@
  */
 import { readdir, readFile, readlink } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { REAPER_ENV } from "../../src/runtime/reaper.ts";
+import { REAPER_ENV } from "../../src/host/reaper.ts";
 
 async function livePids(): Promise<string[]> {
   return (await readdir("/proc")).filter((name) => /^\d+$/.test(name));
