@@ -1,6 +1,6 @@
 /**
  * dslab's linearizability search against Porcupine (bench/porcupine, v1.3.1) on the same real
- * Jepsen histories (../shared/data/linearizability), one core each (taskset, GOMAXPROCS=1):
+ * Jepsen histories (fixtures/linearizability), one core each (taskset, GOMAXPROCS=1):
  * per file the best of at least N runs of each (more for small files, until 200 ms are spent), the ratio dslab/Porcupine, and each side's peak memory
  * (a fresh process per file); then the totals for the etcd set and each kv file. Verdicts are
  * compared with expected.tsv on both sides. dslab's time is the verdict alone, as Porcupine's
@@ -55,7 +55,7 @@ if (args[0] === "--side") {
   const [verdict, ms] = measure(file, 1);
   console.log([nameOf(file), verdict, ms.toFixed(3), process.resourceUsage().maxRSS].join("\t"));
 } else {
-  await compare(Number(args[0] ?? 5), resolve(args[1] ?? "../shared/data/linearizability"));
+  await compare(Number(args[0] ?? 5), resolve(args[1] ?? "fixtures/linearizability"));
 }
 
 async function compare(repeats: number, data: string): Promise<void> {
