@@ -1,6 +1,6 @@
 /**
  * dslab's linearizability search against Porcupine (bench/porcupine, v1.3.1) on the same real
- * Jepsen histories (../shared/data/linearizability), one core each (taskset, GOMAXPROCS=1):
+ * Jepsen histories (fixtures/linearizability), one after the other, Porcupine with GOMAXPROCS=1:
  * per file the best of at least N runs of each (more for small files, until 200 ms are spent), the ratio dslab/Porcupine, and each side's peak memory
  * (a fresh process per file); then the totals for the etcd set and each kv file. Verdicts are
  * compared with expected.tsv on both sides. dslab's time is the verdict alone, as Porcupine's
@@ -55,7 +55,7 @@ if (args[0] === "--side") {
   const [verdict, ms] = measure(file, 1);
   console.log([nameOf(file), verdict, ms.toFixed(3), process.resourceUsage().maxRSS].join("\t"));
 } else {
-  await compare(Number(args[0] ?? 5), resolve(args[1] ?? "../shared/data/linearizability"));
+  await compare(Number(args[0] ?? 5), resolve(args[1] ?? "fixtures/linearizability"));
 }
 
 async function compare(repeats: number, data: string): Promise<void> {
@@ -74,9 +74,9 @@ async function compare(repeats: number, data: string): Promise<void> {
   const files = [...etcd, ...kv];
   const porcupine = join(tmpdir(), "dslab-porcupine-bench");
   execFileSync("go", ["build", "-o", porcupine, "."], { cwd: "bench/porcupine", stdio: "inherit" });
-  // One core each: the same CPU for both sides, one after the other.
+  // One thread of search each (dslab's is single-threaded JavaScript), one side after the other.
   const oneCore = (command: string, commandArgs: string[]) =>
-    execFileSync("taskset", ["-c", "0", command, ...commandArgs], {
+    execFileSync(command, commandArgs, {
       encoding: "utf8",
       maxBuffer: 2 ** 26,
       env: { ...process.env, GOMAXPROCS: "1" },

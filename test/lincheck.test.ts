@@ -1,5 +1,5 @@
 /**
- * The linearizability search on real Jepsen histories (../shared/data/linearizability, Porcupine's
+ * The linearizability search on real Jepsen histories (fixtures/linearizability, Porcupine's
  * test data): every history gets the verdict Porcupine's tests assert, evidence is a set of
  * results that really admits no order, bounds give "unknown" and never a pass, and `dslab
  * lincheck` says all that with its exit codes.
@@ -14,7 +14,7 @@ import { searchPart } from "../src/check/linearizability/search.ts";
 import { etcdModel, parseEtcdHistory } from "../src/lincheck/jepsen-etcd.ts";
 import { kvModel, parseKvHistory } from "../src/lincheck/jepsen-kv.ts";
 
-const DATA = resolve("../shared/data/linearizability");
+const DATA = resolve("fixtures/linearizability");
 const expected = new Map(
   readFileSync(join(DATA, "expected.tsv"), "utf8")
     .trim()

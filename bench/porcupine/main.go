@@ -1,5 +1,5 @@
 // Command porcupine times Porcupine (github.com/anishathalye/porcupine v1.3.1) on the real
-// Jepsen histories in ../shared/data/linearizability, for bench/lincheck-vs-porcupine.ts to
+// Jepsen histories in fixtures/linearizability, for bench/lincheck-vs-porcupine.ts to
 // compare dslab's linearizability checker against.
 //
 //	porcupine [-repeat N] file...   name, verdict, best ms, median ms of at least N checks (and 200 ms), per file

@@ -308,7 +308,7 @@ function searchPartition(p: Partition, budget: number): PartitionVerdict {
     undecided: [],
     failures: [
       {
-        message: `Under ${p.label}, no order that runs each call at most once explains ${describeOp(blockedOp)} returning ${blockedReply ? describeResult(blockedReply.result) : "its reply"}: these ${contradiction.length} replies contradict each other whatever the other calls returned (${contradiction.map(describeOp).join("; ")}).`,
+        message: `Under ${p.label}, no order that runs each call at most once explains ${describeOp(blockedOp)} returning ${blockedReply ? describeResult(blockedReply.result) : "its reply"}: ${contradiction.length === 1 ? "this reply cannot be explained" : `these ${contradiction.length} replies contradict each other`}, whatever the other calls returned (${contradiction.map(describeOp).join("; ")}).`,
         events: contradiction.flatMap(opBounds).sort((a, b) => a - b),
         ops: contradiction.map((o) => o.id),
       },
