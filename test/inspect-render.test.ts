@@ -102,6 +102,7 @@ function twoNodeTrace(): Trace {
   ];
   return {
     header: syntheticHeader({
+      lab: "consensus",
       scenario: "two-nodes",
       seed: 77,
       submission: { path: "/sub", manifest: { build: "make", run: ["./node"] } },

@@ -88,11 +88,17 @@ function describeRun(result: ScenarioResult | undefined): string {
   if (result.harnessError) {
     return `${seed}: dslab itself failed (not the submission's fault; ask course staff to regrade): ${result.harnessError}`;
   }
-  const problems = result.checks
-    .filter((check) => check.verdict === "fail" || check.verdict === "unknown")
-    .map(
-      (check) =>
-        `${check.property} ${check.verdict === "fail" ? "failed" : "could not be decided"}: ${check.summary.replace(/\.$/, "")}`,
-    );
-  return `${seed}: ${problems.join("; ") || result.verdict}`;
+  const failed = result.checks.filter((check) => check.verdict === "fail");
+  const undecided = result.checks.filter((check) => check.verdict === "unknown");
+  if (failed.length + undecided.length === 0) return `${seed}: ${result.verdict}`;
+  // The properties first: a shortened reason (the class CSV) still names every one.
+  const names = (checks: typeof failed) => checks.map((check) => check.property).join(", ");
+  const verdicts = [
+    failed.length > 0 ? `${names(failed)} failed` : "",
+    undecided.length > 0 ? `${names(undecided)} could not be decided` : "",
+  ].filter(Boolean);
+  const details = [...failed, ...undecided].map(
+    (check) => `${check.property}: ${check.summary.replace(/\.$/, "")}`,
+  );
+  return `${seed}: ${verdicts.join("; ")}. ${details.join("; ")}`;
 }

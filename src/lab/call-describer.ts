@@ -26,29 +26,29 @@ export function callDescriber(labName: string): CallDescriber {
   return describer;
 }
 
-function rawCall(call: ProgramCall): string {
-  const { proc, ...args } = call as ProgramCall & Record<string, unknown>;
-  const shown = Object.entries(args).map(
-    ([name, value]) => `${name}=${quote(JSON.stringify(value))}`,
-  );
+/** A call or result as its procedure and fields: JSON, long strings cut as the checkers cut them. */
+function rawFields(call: ProgramCall | ProgramResult): string {
+  const { proc, ...args } = call as { proc: string } & Record<string, unknown>;
+  const shown = Object.entries(args).map(([name, value]) => `${name}=${rawValue(value)}`);
   return [proc, ...shown].join(" ");
 }
 
-const rawResult = (result: ProgramResult) => quote(JSON.stringify(result));
+const rawValue = (value: unknown) =>
+  typeof value === "string" ? quote(value) : (JSON.stringify(value) ?? "undefined");
 
 const RAW: CallDescriber = {
-  call: rawCall,
-  outcome: (outcome) => describeOutcome(outcome, rawResult),
+  call: rawFields,
+  outcome: (outcome) => describeOutcome(outcome, rawFields),
   subject: () => "",
 };
 
 function programDescriber(program: RpcProgram): CallDescriber {
   const known = (proc: string) => Object.hasOwn(program.procedures, proc);
   return {
-    call: (call) => (known(call.proc) ? program.describeCall(call) : rawCall(call)),
+    call: (call) => (known(call.proc) ? program.describeCall(call) : rawFields(call)),
     outcome: (outcome) =>
       describeOutcome(outcome, (result) =>
-        known(result.proc) ? program.describeResult(result) : rawResult(result),
+        known(result.proc) ? program.describeResult(result) : rawFields(result),
       ),
     subject: (call) => (known(call.proc) ? program.subject(call) : ""),
   };
