@@ -43,13 +43,12 @@ const RAW: CallDescriber = {
 };
 
 function programDescriber(program: RpcProgram): CallDescriber {
-  const known = (proc: string) => Object.hasOwn(program.procedures, proc);
   return {
-    call: (call) => (known(call.proc) ? program.describeCall(call) : rawFields(call)),
+    call: (call) => (program.isCall(call) ? program.describeCall(call) : rawFields(call)),
     outcome: (outcome) =>
       describeOutcome(outcome, (result) =>
-        known(result.proc) ? program.describeResult(result) : rawFields(result),
+        program.isResult(result) ? program.describeResult(result) : rawFields(result),
       ),
-    subject: (call) => (known(call.proc) ? program.subject(call) : ""),
+    subject: (call) => (program.isCall(call) ? program.subject(call) : ""),
   };
 }

@@ -4,10 +4,11 @@
  * errors all come from this list.
  */
 import { consensusLab } from "../../labs/consensus/lab.ts";
+import { counterLab } from "../../labs/counter/lab.ts";
 import { rpcLab } from "../../labs/rpc/lab.ts";
 import type { Lab } from "./lab.ts";
 
-const LABS: readonly Lab[] = [rpcLab, consensusLab];
+const LABS: readonly Lab[] = [rpcLab, consensusLab, counterLab];
 
 /** Every lab's name, sorted. */
 export const LAB_NAMES: readonly string[] = LABS.map((lab) => lab.name).sort();

@@ -29,6 +29,13 @@ export interface RpcProgram<
   readonly vers: number;
   /** Procedure numbers by name. */
   readonly procedures: Readonly<Record<string, number>>;
+  /**
+   * Whether a call read from a trace is one of this program's, fields and their types: traces
+   * come from anywhere (an old dslab, a hostile file), and the describers and checkers see only
+   * calls that pass (the trace schema knows only that a call names its procedure).
+   */
+  isCall(call: ProgramCall): call is Call;
+  isResult(result: ProgramResult): result is Result;
   encodeArgs(call: Call): Buffer;
   /** The SUCCESS results of a call of `proc`; throws, naming the field, when malformed. */
   decodeResults(proc: string, results: Uint8Array): Result;
@@ -63,3 +70,13 @@ export function encodeProgramCall<Call extends ProgramCall>(
     args: program.encodeArgs(call),
   };
 }
+
+/** Whether `record[field]` is a string (the guards' building block). */
+export const hasString = (record: Readonly<Record<string, unknown>>, field: string): boolean =>
+  typeof record[field] === "string";
+
+/** Whether `record[field]` is absent or a string. */
+export const hasOptionalString = (
+  record: Readonly<Record<string, unknown>>,
+  field: string,
+): boolean => record[field] === undefined || typeof record[field] === "string";

@@ -4,13 +4,12 @@
  * checker or reaching the HTML page. The schema is compiled once; validating a line costs
  * far less than parsing it.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import { isLabName, LAB_NAMES } from "../lab/registry.ts";
 import { describeValue, valueAt } from "../report/describe-value.ts";
 
 const SCHEMA_URL = new URL("../../docs/trace.schema.json", import.meta.url);
-const LABS_URL = new URL("../../labs/", import.meta.url);
 
 /** How $defs.event picks the definition of each type: `if` names types, `then` refers to one. */
 interface TypeRule {
@@ -60,27 +59,13 @@ function compiled(): Validators {
   return validators;
 }
 
-let labs: ReadonlySet<string> | undefined;
-
-/** The labs this dslab has: the folders of labs/ that hold a lab.json. */
-export function knownLabs(): ReadonlySet<string> {
-  labs ??= new Set(
-    readdirSync(LABS_URL, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => entry.name)
-      .filter((name) => existsSync(fileURLToPath(new URL(`${name}/lab.json`, LABS_URL)))),
-  );
-  return labs;
-}
-
 /** What is wrong with a parsed header line, in one phrase; undefined when it is valid. */
 export function headerProblem(header: unknown): string | undefined {
   const { header: validate } = compiled();
   if (!validate(header)) return describeError("header", firstError(validate), header);
   const { lab } = header as { lab: string };
-  const known = knownLabs();
-  if (!known.has(lab)) {
-    return `header "lab" is ${JSON.stringify(lab)}, not a lab this dslab has (${[...known].sort().join(", ")})`;
+  if (!isLabName(lab)) {
+    return `header "lab" is ${JSON.stringify(lab)}, not a lab this dslab has (${LAB_NAMES.join(", ")})`;
   }
   return undefined;
 }

@@ -9,6 +9,8 @@ import {
   type ConsCall,
   type ConsProcName,
   type ConsResult,
+  isConsCall,
+  isConsResult,
 } from "./cons-types.ts";
 
 export function describeConsCall(call: ConsCall): string {
@@ -38,6 +40,8 @@ export const consProgram: RpcProgram<ConsCall, ConsResult> = {
   prog: CONS_PROG,
   vers: CONS_V1,
   procedures: CONS_PROCS,
+  isCall: isConsCall,
+  isResult: isConsResult,
   encodeArgs: encodeConsArgs,
   decodeResults(proc, results) {
     if (!Object.hasOwn(CONS_PROCS, proc)) throw new Error(`lab 2 has no procedure ${proc}`);

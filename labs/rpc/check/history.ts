@@ -1,139 +1,26 @@
-/**
- * The history the checkers judge, derived from transmissions (rpc.send / rpc.reply), never
- * from the workload's own op.ok / op.fail / op.info verdicts (contract, "How dslab judges"):
- * - ok: some transmission got an accepted SUCCESS reply (executed exactly once);
- * - fail: every transmission got a definite reply and none was SUCCESS (never executed);
- * - info: anything else (executed at most once).
- */
-
-import type { RpcReplyEvent, RpcSendEvent, Trace } from "../../../src/trace/events.ts";
+/** Lab 1's history: the core's call history (src/check/call-history.ts) of KV calls. */
+import {
+  type CallHistory,
+  type CallHistoryOp,
+  type SuccessReply as CoreSuccessReply,
+  deriveCallHistory,
+} from "../../../src/check/call-history.ts";
+import type { Trace } from "../../../src/trace/events.ts";
 import { isKvCall, isKvResult, type KvCall, type KvResult } from "../protocol/kv-types.ts";
 
-export type OpStatus = "ok" | "fail" | "info";
+export {
+  firstSuccess,
+  type OpStatus,
+  opBounds,
+  opEvents,
+} from "../../../src/check/call-history.ts";
 
-export interface SuccessReply {
-  event: number;
-  t: number;
-  result: KvResult;
-}
+export type HistoryOp = CallHistoryOp<KvCall, KvResult>;
+export type History = CallHistory<KvCall, KvResult>;
+export type SuccessReply = CoreSuccessReply<KvResult>;
 
-export interface Transmission {
-  event: number;
-  send: RpcSendEvent;
-}
-
-export interface MatchedReply {
-  event: number;
-  reply: RpcReplyEvent;
-}
-
-export interface HistoryOp {
-  id: number;
-  client: string;
-  call: KvCall;
-  invokeEvent: number;
-  invokeT: number;
-  status: OpStatus;
-  /** Every SUCCESS reply in arrival order; the first one ends an ok op's interval. */
-  successes: SuccessReply[];
-  sends: Transmission[];
-  replies: MatchedReply[];
-  /** Index of the workload's own op.ok / op.fail / op.info, if any (used for timing only). */
-  endEvent?: number;
-  /** Time of the last event that concerns this op. */
-  lastT: number;
-}
-
-export interface History {
-  /** In invoke order. */
-  ops: HistoryOp[];
-  byId: Map<number, HistoryOp>;
-}
-
-const connXid = (conn: number, xid: number): string => `${conn}:${xid}`;
-
-export function deriveHistory(trace: Trace): History {
-  const ops: HistoryOp[] = [];
-  const byId = new Map<number, HistoryOp>();
-  const opByConnXid = new Map<string, HistoryOp>();
-  trace.events.forEach((e, index) => {
-    if (e.type === "op.invoke") {
-      if (byId.has(e.op) || !isKvCall(e.call)) return; // a repeated id would be a harness bug
-      const op: HistoryOp = {
-        id: e.op,
-        client: e.client,
-        call: e.call,
-        invokeEvent: index,
-        invokeT: e.t,
-        status: "info",
-        successes: [],
-        sends: [],
-        replies: [],
-        lastT: e.t,
-      };
-      ops.push(op);
-      byId.set(e.op, op);
-    } else if (e.type === "rpc.send" && e.op !== undefined) {
-      const op = byId.get(e.op);
-      if (!op) return;
-      op.sends.push({ event: index, send: e });
-      op.lastT = e.t;
-      opByConnXid.set(connXid(e.conn, e.xid), op);
-    } else if (e.type === "rpc.reply") {
-      const op = opByConnXid.get(connXid(e.conn, e.xid));
-      if (!op) return;
-      op.replies.push({ event: index, reply: e });
-      op.lastT = e.t;
-      if (e.outcome.kind === "success" && isKvResult(e.outcome.result)) {
-        op.successes.push({ event: index, t: e.t, result: e.outcome.result });
-      }
-    } else if (e.type === "op.ok" || e.type === "op.fail" || e.type === "op.info") {
-      const op = byId.get(e.op);
-      if (!op || op.endEvent !== undefined) return;
-      op.endEvent = index;
-      op.lastT = Math.max(op.lastT, e.t);
-    }
-  });
-  for (const op of ops) op.status = judge(op);
-  return { ops, byId };
-}
-
-function judge(op: HistoryOp): OpStatus {
-  if (op.successes.length > 0) return "ok";
-  // No transmission at all: nothing proves it was never sent, so it stays indeterminate.
-  if (op.sends.length === 0) return "info";
-  const pending = new Map<string, number>();
-  for (const { send } of op.sends) {
-    const k = connXid(send.conn, send.xid);
-    pending.set(k, (pending.get(k) ?? 0) + 1);
-  }
-  for (const { reply } of op.replies) {
-    // A malformed reply may have been a garbled SUCCESS: it proves nothing.
-    if (reply.outcome.kind === "malformed") continue;
-    const k = connXid(reply.conn, reply.xid);
-    pending.set(k, (pending.get(k) ?? 0) - 1);
-  }
-  for (const left of pending.values()) if (left > 0) return "info";
-  return "fail";
-}
-
-/** The op's first SUCCESS reply, for ok ops. */
-export function firstSuccess(op: HistoryOp): SuccessReply | undefined {
-  return op.successes[0];
-}
-
-/** All trace events about one op, in order: invoke, transmissions, replies. */
-export function opEvents(op: HistoryOp): number[] {
-  return [op.invokeEvent, ...op.sends.map((s) => s.event), ...op.replies.map((r) => r.event)].sort(
-    (a, b) => a - b,
-  );
-}
-
-/** The invoke and the first SUCCESS reply: the two events that bound an ok op. */
-export function opBounds(op: HistoryOp): number[] {
-  const s = firstSuccess(op);
-  return s ? [op.invokeEvent, s.event] : [op.invokeEvent];
-}
+export const deriveHistory = (trace: Trace): History =>
+  deriveCallHistory(trace, isKvCall, isKvResult);
 
 /** Procedures that never touch the store. */
 export function touchesState(call: KvCall): boolean {

@@ -4,6 +4,8 @@ import { compactValue } from "../../../src/trace/compact-values.ts";
 import { describeCall, describeResult } from "../check/describe.ts";
 import { decodeKvResult, encodeKvArgs } from "./kv-codec.ts";
 import {
+  isKvCall,
+  isKvResult,
   KV_PROCS,
   KV_PROG,
   KV_V1,
@@ -20,6 +22,8 @@ export const kvProgram: RpcProgram<KvCall, KvResult> = {
   prog: KV_PROG,
   vers: KV_V1,
   procedures: KV_PROCS,
+  isCall: isKvCall,
+  isResult: isKvResult,
   encodeArgs: encodeKvArgs,
   decodeResults(proc, results) {
     if (!isKvProc(proc)) throw new Error(`lab 1 has no procedure ${proc}`);

@@ -2,7 +2,12 @@
  * Lab 1's key-value program as plain data: what the workload sends, what the trace records and
  * what the checkers model. Wire encoding lives in kv-codec.ts; these types never see bytes.
  */
-import type { ProgramCall, ProgramResult } from "../../../src/rpc/program.ts";
+import {
+  hasOptionalString,
+  hasString,
+  type ProgramCall,
+  type ProgramResult,
+} from "../../../src/rpc/program.ts";
 
 export const KV_PROG = 0x40048086;
 export const KV_V1 = 1;
@@ -45,11 +50,48 @@ export type KvResult =
   | { proc: "GET"; status: KvStatus; val?: string }
   | { proc: "LIST"; status: KvStatus; children?: string[] };
 
-/** A trace's call or result that is lab 1's (the schema gave it its shape; this its name). */
+/** A trace's call that is lab 1's, with the fields its procedure has. */
 export function isKvCall(call: ProgramCall): call is KvCall {
-  return Object.hasOwn(KV_PROCS, call.proc);
+  switch (call.proc) {
+    case "NULL":
+    case "BOOT":
+      return true;
+    case "CREATE":
+    case "SET":
+      return hasString(call, "key") && hasString(call, "val");
+    case "REMOVE":
+    case "GET":
+    case "LIST":
+      return hasString(call, "key");
+    default:
+      return false;
+  }
 }
 
+const isKvStatus = (status: unknown): boolean =>
+  typeof status === "string" && (KV_STATUSES as readonly string[]).includes(status);
+
+/** A trace's SUCCESS result that is lab 1's, with the fields its procedure has. */
 export function isKvResult(result: ProgramResult): result is KvResult {
-  return Object.hasOwn(KV_PROCS, result.proc);
+  switch (result.proc) {
+    case "NULL":
+      return true;
+    case "BOOT":
+      return hasString(result, "cookie");
+    case "CREATE":
+    case "SET":
+    case "REMOVE":
+      return isKvStatus(result.status);
+    case "GET":
+      return isKvStatus(result.status) && hasOptionalString(result, "val");
+    case "LIST":
+      return (
+        isKvStatus(result.status) &&
+        (result.children === undefined ||
+          (Array.isArray(result.children) &&
+            result.children.every((name) => typeof name === "string")))
+      );
+    default:
+      return false;
+  }
 }
