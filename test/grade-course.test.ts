@@ -91,6 +91,22 @@ describe("a course file", () => {
     ).toContain('/overrides/clean/repeat: the rule "pass-rate" needs "minPassRate"');
   });
 
+  it("refuses a workload parameter the lab does not have, listing the ones it has", async () => {
+    expect(
+      await courseError({ lab: "rpc", overrides: { mixed: { workload: { client: 2 } } } }),
+    ).toContain(
+      '/overrides/mixed/workload/client: lab rpc has no workload parameter "client"; its parameters: clients, durationMs,',
+    );
+    expect(
+      await courseError({
+        lab: "rpc",
+        extraScenarios: [
+          { name: "x", title: "X", description: "d", points: 1, workload: { slots: 3 } },
+        ],
+      }),
+    ).toContain('/extraScenarios/0/workload/slots: lab rpc has no workload parameter "slots"');
+  });
+
   it("refuses an extra scenario that is incomplete or reuses a lab scenario's name", async () => {
     expect(
       await courseError({ lab: "rpc", extraScenarios: [{ name: "x", title: "X", points: 1 }] }),

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { CheckResult } from "../src/check/types.ts";
 import { correlate } from "../src/inspect/correlate.ts";
 import { faultTimeline } from "../src/inspect/fault-timeline.ts";
-import { type EventFilter, selectEvents } from "../src/inspect/filter.ts";
+import { aboutProblem, type EventFilter, selectEvents } from "../src/inspect/filter.ts";
 import { judgeTrace } from "../src/inspect/judge.ts";
 import { renderInspect } from "../src/inspect/render.ts";
 import { storyLines } from "../src/inspect/story.ts";
@@ -212,14 +212,14 @@ describe("inspect filters", () => {
     const c = correlate(trace);
     const keysOf = (key: string) =>
       new Set(
-        selectEvents(trace, c, { key, types: ["op.invoke"] }).map((i) => {
+        selectEvents(trace, c, { about: { key }, types: ["op.invoke"] }).map((i) => {
           const e = trace.events[i];
           return e?.type === "op.invoke" && "key" in e.call ? e.call.key : "?";
         }),
       );
     expect(keysOf("/dur/k0")).toEqual(new Set(["/dur/k0"]));
     expect(keysOf("/dur")).toEqual(new Set(["/dur", "/dur/k0", "/dur/k1", "/dur/k2"]));
-    expect(typesOf(trace, { key: "/dur/k" })).toEqual([]);
+    expect(typesOf(trace, { about: { key: "/dur/k" } })).toEqual([]);
   });
 
   it("--from/--to and --type narrow by time and kind", async () => {
@@ -283,16 +283,24 @@ describe("inspect filters", () => {
     expect(selectEvents(trace, correlate(trace), { client: "c1", types: only })).toEqual([]);
   });
 
+  it("a lab's filter does not apply to another lab's trace: the error names the lab's own", async () => {
+    expect(aboutProblem(twoNodeTrace(), { slot: "7" })).toBeUndefined();
+    expect(aboutProblem(await memoryOnly(), { slot: "7" })).toBe(
+      "--slot does not apply to this trace: its lab, rpc, has the filters: --key",
+    );
+    expect(typesOf(await memoryOnly(), { about: { slot: "7" } })).toEqual([]);
+  });
+
   it("--slot keeps CONS_* calls for the slot and its decide events", () => {
     const trace = twoNodeTrace();
-    expect(typesOf(trace, { slot: "42" })).toEqual([
+    expect(typesOf(trace, { about: { slot: "42" } })).toEqual([
       "op.invoke",
       "rpc.send",
       "rpc.reply",
       "op.ok",
       "node.event",
     ]);
-    expect(typesOf(trace, { slot: "7", client: "c2" })).toEqual([
+    expect(typesOf(trace, { about: { slot: "7" }, client: "c2" })).toEqual([
       "op.invoke",
       "rpc.send",
       "op.info",

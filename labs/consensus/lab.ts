@@ -3,7 +3,7 @@
  * lines, its checkers, and its run (the consensus workload).
  */
 
-import type { DriverContext, Lab } from "../../src/lab/lab.ts";
+import type { CallFilter, DriverContext, Lab } from "../../src/lab/lab.ts";
 import { RpcRecorder } from "../../src/workload/traced-connection.ts";
 import { consensusCheckers } from "./check/index.ts";
 import { consProgram } from "./protocol/cons-program.ts";
@@ -36,11 +36,29 @@ async function run(ctx: DriverContext): Promise<void> {
   }
 }
 
+/** --slot: the calls for one slot and the nodes' decide lines for it. */
+const SLOT_FILTER: CallFilter = {
+  option: "slot",
+  help: "only CONS_* calls for this slot and its decide events",
+  matchesCall: (call, slot) => call.slot === slot,
+  matchesNodeEvent: (event, slot) => event.slot !== undefined && String(event.slot) === slot,
+};
+
 export const consensusLab: Lab = {
   name: "consensus",
   program: consProgram,
   eventTypes: ["decide"],
   checkers: [...consensusCheckers],
+  filters: [SLOT_FILTER],
+  workloadParameters: {
+    slots: "how many slots get proposals",
+    durationMs: "how long proposals go on, while the nemesis works (unscaled)",
+    retransmitMs: "how long the client waits for a reply before retransmitting",
+    giveUpMs: "how long the client tries one call before it counts as indeterminate",
+    pollMs: "how often the client asks every node CONS_DECIDED after the proposals",
+    reactToDecisions:
+      "slots whose first decision gets other values proposed to the other nodes at once",
+  },
   run,
   // The workload polls until every node decided every slot or the termination bound passed.
   waitAfterHealMs: terminationBoundMs,

@@ -92,5 +92,12 @@ export const counterLab: Lab = {
   program: counterProgram,
   eventTypes: [],
   checkers: counterCheckers,
+  workloadParameters: {
+    clients: "concurrent clients",
+    durationMs: "how long the clients call (unscaled: the time scale applies)",
+    giveUpMs: "how long a call waits for its reply before it counts as unanswered",
+    thinkMs: "a client's pause between calls",
+    readChance: "the share of READs among the calls (the rest are ADDs of 1 to 5)",
+  },
   run,
 };

@@ -4,7 +4,7 @@
  * final state) or one directed probe.
  */
 
-import type { DriverContext, Lab } from "../../src/lab/lab.ts";
+import type { CallFilter, DriverContext, Lab } from "../../src/lab/lab.ts";
 import { sleep } from "../../src/workload/amo-client.ts";
 import { RpcRecorder } from "../../src/workload/traced-connection.ts";
 import { rpcCheckers } from "./check/index.ts";
@@ -51,10 +51,33 @@ async function run(ctx: DriverContext): Promise<void> {
   }
 }
 
+const inSubtree = (key: string, root: string): boolean =>
+  root === "/" || key === root || key.startsWith(`${root}/`);
+
+/** --key: the key and its subtree ("/" is every key). */
+const KEY_FILTER: CallFilter = {
+  option: "key",
+  help: "only ops on this key and its subtree",
+  matchesCall: (call, key) => typeof call.key === "string" && inSubtree(call.key, key),
+};
+
 export const rpcLab: Lab = {
   name: "rpc",
   program: kvProgram,
   eventTypes: [],
   checkers: [...rpcCheckers],
+  filters: [KEY_FILTER],
+  workloadParameters: {
+    clients: "concurrent AUTH_AMO clients",
+    durationMs: "how long the clients call (unscaled: the time scale applies)",
+    epochMs: "how long a group of keys is used before the clients move to fresh ones",
+    retransmitMs: "how long a client waits for a reply before retransmitting",
+    giveUpMs: "how long a client tries one call before it counts as indeterminate",
+    duplicateChance: "after an ok call, the chance to re-send it at once (a lost reply)",
+    lateDuplicateChance: "after an ok call, the chance to re-send it later (a late duplicate)",
+    thinkMs: "a client's pause between calls",
+    splitEvery: "every this many calls with arguments, write the record in two parts (0: never)",
+    splitPauseMs: "the pause between a split record's two parts",
+  },
   run,
 };

@@ -7,10 +7,11 @@ import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
+import { filterOptions } from "../lab/registry.ts";
 import { htmlPathFor, writeTraceHtml } from "../report/html/index.ts";
 import type { Trace } from "../trace/events.ts";
 import { readTrace, TraceReadError } from "../trace/reader.ts";
-import type { EventFilter } from "./filter.ts";
+import { aboutProblem, type EventFilter } from "./filter.ts";
 import { formatJudgement, judgeTrace, type TraceJudgement } from "./judge.ts";
 import { locateTraces } from "./locate.ts";
 import { renderInspect } from "./render.ts";
@@ -110,6 +111,11 @@ async function inspectCommand(target: string, opts: InspectOptions): Promise<Tra
       return "usage";
     }
     const trace = await readTrace(paths[0] as string);
+    const notForThisLab = filter.about && aboutProblem(trace, filter.about);
+    if (notForThisLab) {
+      console.error(`dslab: ${notForThisLab}`);
+      return "usage";
+    }
     for (const line of renderInspect(trace, { filter, events, story, json })) console.log(line);
     if (out) {
       await writeTraceHtml(trace, judgeTrace(trace).checks, out);
@@ -181,7 +187,7 @@ export function registerTraceCommands(
     .action(async (targets: string[], opts: { json: boolean }) => {
       done(await checkCommand(targets, opts.json));
     });
-  program
+  const inspect = program
     .command("inspect")
     .description(
       "read a trace: a summary and the story of each violation, or the events that match the filters",
@@ -189,8 +195,6 @@ export function registerTraceCommands(
     .argument("<trace>", "a trace.jsonl or a scenario run directory")
     .option("--node <id>", "only events about this node (its lifecycle, faults and traffic)")
     .option("--client <id>", "only events about this client (its ops, connections and links)")
-    .option("--key <key>", "lab 1: only ops on this key and its subtree")
-    .option("--slot <n>", "lab 2: only CONS_* calls for this slot and its decide events")
     .option("--op <n>", "only this op: its invoke, transmissions, replies and end", parseWhole)
     .option("--from <ms>", "only events at or after this time (ms since the start)", parseMs)
     .option("--to <ms>", "only events at or before this time (ms since the start)", parseMs)
@@ -206,16 +210,23 @@ export function registerTraceCommands(
     .action(
       async (
         target: string,
-        opts: Omit<InspectOptions, "fromMs" | "toMs" | "types"> & {
+        opts: Omit<InspectOptions, "fromMs" | "toMs" | "types" | "about"> & {
           from?: number;
           to?: number;
           type?: string[];
-        },
+        } & Record<string, unknown>,
       ) => {
         const { from, to, type, ...rest } = opts;
+        const about: Record<string, string> = {};
+        for (const { option } of labOptions) {
+          const value = rest[option];
+          delete rest[option];
+          if (typeof value === "string") about[option] = value;
+        }
         done(
           await inspectCommand(target, {
             ...rest,
+            ...(Object.keys(about).length > 0 ? { about } : {}),
             ...(from !== undefined ? { fromMs: from } : {}),
             ...(to !== undefined ? { toMs: to } : {}),
             ...(type !== undefined ? { types: type } : {}),
@@ -223,4 +234,14 @@ export function registerTraceCommands(
         );
       },
     );
+  // Each lab's filters (lab 1's --key, lab 2's --slot), named by the labs themselves.
+  const labOptions = filterOptions();
+  const own = new Set(inspect.options.map((option) => option.attributeName()));
+  for (const { option, help } of labOptions) {
+    if (own.has(option) || !/^[a-z]+$/.test(option))
+      throw new Error(
+        `a lab's inspect filter --${option} clashes with inspect's own or is not a lowercase word`,
+      );
+    inspect.option(`--${option} <value>`, help);
+  }
 }

@@ -1,18 +1,20 @@
 /**
  * Which events `dslab inspect --events` shows. Every filter given must hold (they narrow
- * together); an event is "about" a client, node, key or slot through the op or the connection
- * it belongs to (see correlate.ts), so a reply is found by the call it answers.
+ * together); an event is "about" a client, node, or what a lab's filter names (a key, a slot)
+ * through the op or the connection it belongs to (see correlate.ts), so a reply is found by
+ * the call it answers.
  */
+import type { CallFilter } from "../lab/lab.ts";
+import { findLab, isLabName } from "../lab/registry.ts";
+import type { ProgramCall } from "../rpc/program.ts";
 import type { Fault, Trace, TraceEvent } from "../trace/events.ts";
 import type { Correlation } from "./correlate.ts";
 
 export interface EventFilter {
   node?: string;
   client?: string;
-  /** Lab 1: the key and its subtree ("/" is every key). */
-  key?: string;
-  /** Lab 2: CONS_* calls with this slot and decide events for it. */
-  slot?: string;
+  /** The trace's lab's filters by option name: lab 1's key, lab 2's slot (Lab.filters). */
+  about?: Readonly<Record<string, string>>;
   op?: number;
   fromMs?: number;
   toMs?: number;
@@ -20,7 +22,31 @@ export interface EventFilter {
 }
 
 export function isEmptyFilter(filter: EventFilter): boolean {
-  return Object.values(filter).every((value) => value === undefined);
+  const { about, ...rest } = filter;
+  return (
+    Object.keys(about ?? {}).length === 0 &&
+    Object.values(rest).every((value) => value === undefined)
+  );
+}
+
+/** The filters of the trace's lab (none for a lab this dslab does not know). */
+export function labFilters(trace: Trace): readonly CallFilter[] {
+  return isLabName(trace.header.lab) ? (findLab(trace.header.lab).filters ?? []) : [];
+}
+
+/**
+ * Why the `about` options cannot apply to this trace (an option its lab does not have), or
+ * undefined when they can.
+ */
+export function aboutProblem(
+  trace: Trace,
+  about: Readonly<Record<string, string>>,
+): string | undefined {
+  const filters = labFilters(trace);
+  const missing = Object.keys(about).filter((name) => !filters.some((f) => f.option === name));
+  if (missing.length === 0) return undefined;
+  const has = filters.map((f) => `--${f.option}`).join(", ") || "none";
+  return `--${missing[0]} does not apply to this trace: its lab, ${trace.header.lab}, has the filters: ${has}`;
 }
 
 /** Links are named `${from}-${to}` (linkName in src/lab/run-scenario.ts): a node is either end. */
@@ -48,9 +74,6 @@ function faultOf(e: TraceEvent): Fault | undefined {
     e.type === "nemesis.start" || e.type === "nemesis.stop" || e.type === "nemesis.skip";
   return about ? e.fault : undefined;
 }
-
-const inSubtree = (key: string, root: string): boolean =>
-  root === "/" || key === root || key.startsWith(`${root}/`);
 
 interface Subject {
   e: TraceEvent;
@@ -81,22 +104,30 @@ function aboutNode(c: Correlation, { e, op, conn }: Subject, node: string): bool
   return fault !== undefined && faultConcerns(fault, { node });
 }
 
-function aboutKey(c: Correlation, { op }: Subject, key: string): boolean {
+/** Whether the event's call (or, for a node.event, the node's event) is about `value`. */
+function aboutThing(
+  c: Correlation,
+  { e, op }: Subject,
+  filter: CallFilter,
+  value: string,
+  isCall: (call: ProgramCall) => boolean,
+): boolean {
+  if (e.type === "node.event") return filter.matchesNodeEvent?.(e.event, value) ?? false;
   const call = op !== undefined ? c.ops.get(op)?.call : undefined;
-  return (
-    call !== undefined && "key" in call && typeof call.key === "string" && inSubtree(call.key, key)
-  );
-}
-
-function aboutSlot(c: Correlation, { e, op }: Subject, slot: string): boolean {
-  if (e.type === "node.event") return e.event.slot !== undefined && String(e.event.slot) === slot;
-  const call = op !== undefined ? c.ops.get(op)?.call : undefined;
-  return call !== undefined && "slot" in call && call.slot === slot;
+  return call !== undefined && isCall(call) && filter.matchesCall(call, value);
 }
 
 /** Indexes of the events that pass every filter given, in trace order. */
 export function selectEvents(trace: Trace, c: Correlation, filter: EventFilter): number[] {
   const types = filter.types ? new Set(filter.types) : undefined;
+  const filters = labFilters(trace);
+  const program = isLabName(trace.header.lab) ? findLab(trace.header.lab).program : undefined;
+  const isCall = (call: ProgramCall) => program?.isCall(call) ?? false;
+  // An option the lab does not have matches nothing (the CLI refuses it first: aboutProblem).
+  const about = Object.entries(filter.about ?? {}).map(([name, value]) => ({
+    filter: filters.find((f) => f.option === name),
+    value,
+  }));
   const selected: number[] = [];
   trace.events.forEach((e, index) => {
     const subject: Subject = { e, op: c.opOf[index], conn: c.connOf[index] };
@@ -106,8 +137,9 @@ export function selectEvents(trace: Trace, c: Correlation, filter: EventFilter):
     if (filter.op !== undefined && subject.op !== filter.op) return;
     if (filter.client !== undefined && !aboutClient(c, subject, filter.client)) return;
     if (filter.node !== undefined && !aboutNode(c, subject, filter.node)) return;
-    if (filter.key !== undefined && !aboutKey(c, subject, filter.key)) return;
-    if (filter.slot !== undefined && !aboutSlot(c, subject, filter.slot)) return;
+    for (const { filter: labFilter, value } of about) {
+      if (!labFilter || !aboutThing(c, subject, labFilter, value, isCall)) return;
+    }
     selected.push(index);
   });
   return selected;

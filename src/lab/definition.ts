@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { NEMESIS_PLAN_SCHEMA, type NemesisPlan } from "../nemesis/plan.ts";
 import { RUNTIME_KINDS, type RuntimeKind } from "../runtime/infrastructure.ts";
-import { LAB_NAMES } from "./registry.ts";
+import { findLab, isLabName, LAB_NAMES } from "./registry.ts";
 
 /** Gradescope's visibility levels: who sees a scenario's result, and when. */
 export const VISIBILITIES = ["visible", "hidden", "after_due_date", "after_published"] as const;
@@ -107,6 +107,15 @@ async function loadBareLabDefinition(lab: string): Promise<LabDefinition> {
     );
   }
   const definition = JSON.parse(text) as LabDefinition;
+  const problems = workloadProblems(lab, [
+    ...missingDefaults(lab, definition.workloadDefaults ?? {}),
+    ["/workloadDefaults", definition.workloadDefaults ?? {}],
+    ...definition.scenarios.map(
+      (scenario, index): WorkloadAt => [`/scenarios/${index}/workload`, scenario.workload],
+    ),
+  ]);
+  if (problems.length > 0)
+    throw new Error(`${path}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   const names = new Set<string>();
   for (const scenario of definition.scenarios) {
     if (names.has(scenario.name))
@@ -114,6 +123,41 @@ async function loadBareLabDefinition(lab: string): Promise<LabDefinition> {
     names.add(scenario.name);
   }
   return definition;
+}
+
+/** A workload object and where it is in its file (a message, or the path and the object). */
+type WorkloadAt = [string, Record<string, number> | undefined] | string;
+
+/** What lab.json's defaults lack of the lab's parameters, as messages. */
+function missingDefaults(lab: string, defaults: Record<string, number>): WorkloadAt[] {
+  if (!isLabName(lab)) return [];
+  return Object.keys(findLab(lab).workloadParameters)
+    .filter((name) => !Object.hasOwn(defaults, name))
+    .map(
+      (name) => `/workloadDefaults: missing "${name}" (${findLab(lab).workloadParameters[name]})`,
+    );
+}
+
+/** Every workload parameter that the lab does not have, named with its place and the real ones. */
+function workloadProblems(lab: string, places: WorkloadAt[]): string[] {
+  const parameters = isLabName(lab) ? findLab(lab).workloadParameters : {};
+  const known = Object.keys(parameters);
+  const problems: string[] = [];
+  for (const place of places) {
+    if (typeof place === "string") {
+      problems.push(place);
+      continue;
+    }
+    const [at, workload] = place;
+    for (const name of Object.keys(workload ?? {})) {
+      if (!Object.hasOwn(parameters, name)) {
+        problems.push(
+          `${at}/${name}: lab ${lab} has no workload parameter "${name}"; its parameters: ${known.join(", ")}`,
+        );
+      }
+    }
+  }
+  return problems;
 }
 
 /** The scenarios a run asked for; an unknown name is an error listing the known ones. */
@@ -342,6 +386,16 @@ export function applyCourse(
     }
     extraNames.add(extra.name);
   });
+  problems.push(
+    ...workloadProblems(definition.lab, [
+      ...Object.entries(course.overrides ?? {}).map(
+        ([name, override]): WorkloadAt => [`/overrides/${name}/workload`, override.workload],
+      ),
+      ...(course.extraScenarios ?? []).map(
+        (extra, index): WorkloadAt => [`/extraScenarios/${index}/workload`, extra.workload],
+      ),
+    ]),
+  );
   if (problems.length > 0) throw new CourseFileError(file, problems);
   const scenarios = definition.scenarios.map((scenario) => {
     const override = course.overrides?.[scenario.name];

@@ -23,3 +23,22 @@ export function findLab(name: string): Lab {
   if (!lab) throw new Error(`unknown lab "${name}"; dslab has: ${LAB_NAMES.join(", ")}`);
   return lab;
 }
+
+/**
+ * Every lab's inspect filter, once per option name, with the labs that have it (two labs may
+ * both filter by key): the options `dslab inspect` offers.
+ */
+export function filterOptions(): { option: string; help: string }[] {
+  const byOption = new Map<string, { labs: string[]; help: string }>();
+  for (const lab of LABS) {
+    for (const filter of lab.filters ?? []) {
+      const entry = byOption.get(filter.option) ?? { labs: [], help: filter.help };
+      entry.labs.push(lab.name);
+      byOption.set(filter.option, entry);
+    }
+  }
+  return [...byOption].map(([option, { labs, help }]) => ({
+    option,
+    help: `lab ${labs.join(", ")}: ${help}`,
+  }));
+}
