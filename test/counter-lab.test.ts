@@ -58,8 +58,9 @@ describe("the counter lab end to end", () => {
     const failed = result?.checks.find((check) => check.property === "linearizable");
     expect(failed?.verdict).toBe("fail");
     const [evidence] = failed?.evidence ?? [];
-    expect(evidence?.ops?.length).toBeGreaterThanOrEqual(2);
-    // The smallest contradiction is a handful of calls, each an ADD whose reply is on record.
+    // The smallest contradiction is a handful of calls (one ADD alone can be impossible: a lost
+    // update can leave a value no set of the other additions reaches), each reply on record.
+    expect(evidence?.ops?.length).toBeGreaterThanOrEqual(1);
     expect(evidence?.ops?.length).toBeLessThanOrEqual(4);
     const trace = await readTrace(result?.tracePath ?? "");
     for (const index of evidence?.events ?? []) {

@@ -70,13 +70,17 @@ export function checkLinearizable(trace: Trace): CheckResult {
   const shown = culprits.map(
     (op) => `op ${op.id} ${counterModel.describeOperation(op.call, op.successes[0]?.result)}`,
   );
+  const why =
+    culprits.length === 1
+      ? "This call's reply cannot be explained, whatever the other calls returned (each still took effect between its call and its reply)"
+      : `These ${culprits.length} calls cannot be ordered one after another so that each reply is what the counter would return (an ADD returns the value right after its own addition)`;
   return {
     property: LINEARIZABLE,
     verdict: "fail",
-    summary: `No order of execution explains these ${culprits.length} calls' replies: ${shown.join("; ")}.`,
+    summary: `No order of execution explains ${culprits.length === 1 ? "this call's reply" : `these ${culprits.length} calls' replies`}: ${shown.join("; ")}.`,
     evidence: [
       {
-        message: `These ${culprits.length} calls cannot be ordered one after another so that each reply is what the counter would return (an ADD returns the value right after its own addition).`,
+        message: `${why}.`,
         events: culprits.flatMap(opBounds).sort((a, b) => a - b),
         ops: culprits.map((op) => op.id),
       },
