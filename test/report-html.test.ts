@@ -102,7 +102,8 @@ describe("view model", () => {
       reason,
     };
     const model = buildViewModel({ header, events: [...events, skip] }, []);
-    const i = model.marks.text.indexOf(`fault 2 skipped: ${reason}`);
+    // Told as inspect tells it: one describer for both.
+    const i = model.marks.text.indexOf(`nemesis fault #2 skipped (pause n1): ${reason}`);
     expect(model.lanes[model.marks.lane[i] as number]?.kind).toBe("harness");
   });
 });

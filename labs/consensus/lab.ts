@@ -4,6 +4,7 @@
  */
 
 import type { CallFilter, DriverContext, Lab } from "../../src/lab/lab.ts";
+import { quote } from "../../src/rpc/describe-reply.ts";
 import { RpcRecorder } from "../../src/workload/traced-connection.ts";
 import { consensusCheckers } from "./check/index.ts";
 import { consProgram } from "./protocol/cons-program.ts";
@@ -44,10 +45,19 @@ const SLOT_FILTER: CallFilter = {
   matchesNodeEvent: (event, slot) => event.slot !== undefined && String(event.slot) === slot,
 };
 
+/** A decide line as a short phrase, whatever fields the node printed. */
+function describeDecision(event: Readonly<Record<string, unknown>>): string {
+  const slot = event.slot === undefined ? "" : ` slot ${String(event.slot)}`;
+  const value = event.value === undefined ? "" : ` ${quote(String(event.value))}`;
+  const { type: _type, ...rest } = event;
+  return slot || value ? `decide${slot}${value}` : `decide ${JSON.stringify(rest)}`;
+}
+
 export const consensusLab: Lab = {
   name: "consensus",
   program: consProgram,
   eventTypes: ["decide"],
+  describeNodeEvent: describeDecision,
   checkers: [...consensusCheckers],
   filters: [SLOT_FILTER],
   workloadParameters: {

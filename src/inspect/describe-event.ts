@@ -6,7 +6,6 @@
 import { describeNetVerify } from "../check/fault-integrity.ts";
 import { type CallDescriber, callDescriber } from "../lab/call-describer.ts";
 import { describeFault, describeFaultEnd } from "../net/describe-fault.ts";
-import { quote } from "../rpc/describe-reply.ts";
 import type { Trace, TraceEvent } from "../trace/events.ts";
 import { type Correlation, clientOf } from "./correlate.ts";
 
@@ -24,17 +23,6 @@ function opLabel(calls: CallDescriber, correlation: Correlation, op: number | un
   if (op === undefined) return "";
   const record = correlation.ops.get(op);
   return record ? ` for op ${op} (${calls.call(record.call)})` : ` for op ${op}`;
-}
-
-/** Fields of a lab's own node event, after its type: "slot=42 value=...". */
-function describeFields(event: Record<string, unknown>): string {
-  return Object.entries(event)
-    .filter(([key]) => key !== "type")
-    .map(
-      ([key, value]) =>
-        `${key}=${typeof value === "string" ? quote(value) : JSON.stringify(value)}`,
-    )
-    .join(" ");
 }
 
 export function describeEvent(
@@ -73,10 +61,8 @@ export function describeEvent(
         actor: e.node,
         what: `${e.lines} log lines (${e.bytes} bytes) past the budget dropped`,
       };
-    case "node.event": {
-      const type = typeof e.event.type === "string" ? e.event.type : "event";
-      return { actor: e.node, what: `${type} ${describeFields(e.event)}`.trim() };
-    }
+    case "node.event":
+      return { actor: e.node, what: calls.nodeEvent(e.event) };
     case "node.memory":
       return { actor: e.node, what: `resident memory ${e.rssKiB} KiB` };
     case "nemesis.start":

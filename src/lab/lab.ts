@@ -15,6 +15,8 @@ export interface Lab {
   program: RpcProgram;
   /** stdout JSON "type"s that are events for this lab (lab 2's "decide"). */
   eventTypes: string[];
+  /** One of those events as a short phrase ("decide slot 7 ..."); its fields as JSON when absent. */
+  describeNodeEvent?(event: Readonly<Record<string, unknown>>): string;
   checkers: NamedChecker[];
   /**
    * The workload's parameters and what each means: lab.json's workloadDefaults gives exactly

@@ -31,7 +31,7 @@ import {
 } from "../trace/events.ts";
 import { TraceWriter } from "../trace/writer.ts";
 import type { LabDefinition, ScenarioDefinition } from "./definition.ts";
-import type { DriverContext, Endpoint, Lab } from "./lab.ts";
+import type { Endpoint, Lab } from "./lab.ts";
 import type { Manifest } from "./manifest.ts";
 import { resolveRunArgv } from "./manifest.ts";
 import { runWallLimitMs } from "./run-estimate.ts";

@@ -5,9 +5,11 @@
  * without building 100k objects. Everything is precomputed here so the page only draws.
  */
 import type { CheckResult } from "../../check/types.ts";
-import { callDescriber } from "../../lab/call-describer.ts";
+import { correlate } from "../../inspect/correlate.ts";
+import { describeEvent } from "../../inspect/describe-event.ts";
+import { type CallDescriber, callDescriber } from "../../lab/call-describer.ts";
+import { describeFault } from "../../net/describe-fault.ts";
 import type { Fault, Trace, TraceEvent } from "../../trace/events.ts";
-import { describeDecision, describeEvent, faultText } from "./describe-event.ts";
 
 export type LaneKind = "harness" | "client" | "link" | "node";
 
@@ -187,17 +189,42 @@ function cut(text: string, max: number): string {
 }
 
 export function buildViewModel(trace: Trace, checks: CheckResult[]): ViewModel {
-  const { header, events } = trace;
-  const calls = callDescriber(header.lab);
+  const nodes = nodesOf(trace);
+  const endMs = trace.events.reduce((max, event) => Math.max(max, event.t), 0);
+  const index = layoutLanes(trace.events, nodes);
+  const model = emptyViewModel(trace, index.lanes, endMs);
+  const plotter = new EventPlotter(trace, model, index, nodes);
+  trace.events.forEach((event, at) => {
+    plotter.plot(event, at);
+  });
+  plotter.finish();
+  assignOpRows(model);
+  const ctx: EvidenceContext = {
+    trace,
+    model,
+    opLane: plotter.opLane,
+    connLane: plotter.connLane,
+    placed: new Map(),
+    describe: plotter.describe,
+  };
+  model.checks = checks.map((check) => checkView(check, ctx));
+  return model;
+}
+
+/** The header's nodes, then any other node an event names. */
+function nodesOf({ header, events }: Trace): string[] {
   const nodes = [...header.nodes];
   for (const event of events) {
     if ("node" in event && typeof event.node === "string" && !nodes.includes(event.node)) {
       nodes.push(event.node);
     }
   }
-  const endMs = events.reduce((max, event) => Math.max(max, event.t), 0);
+  return nodes;
+}
+
+/** Fixed lane order: harness, clients (by first appearance), links, nodes. */
+function layoutLanes(events: TraceEvent[], nodes: string[]): LaneIndex {
   const index = new LaneIndex();
-  // Fixed lane order: harness, clients (by first appearance), links, nodes.
   const clients: string[] = [];
   const links: string[] = [];
   for (const event of events) {
@@ -214,7 +241,7 @@ export function buildViewModel(trace: Trace, checks: CheckResult[]): ViewModel {
       }
     }
   }
-  const harnessLane = index.get("harness", "harness");
+  index.get("harness", "harness");
   for (const client of clients) index.get("client", client);
   for (const link of links) {
     const lane = index.lanes[index.get("link", link)] as Lane;
@@ -224,8 +251,11 @@ export function buildViewModel(trace: Trace, checks: CheckResult[]): ViewModel {
     if (client) lane.client = client;
   }
   for (const node of nodes) index.get("node", node);
+  return index;
+}
 
-  const model: ViewModel = {
+function emptyViewModel({ header, events }: Trace, lanes: Lane[], endMs: number): ViewModel {
+  return {
     codes: { opStatus: OP_STATUS, msgKind: MSG_KIND, nodeState: NODE_STATE, markKind: MARK_KIND },
     meta: {
       lab: header.lab,
@@ -241,7 +271,7 @@ export function buildViewModel(trace: Trace, checks: CheckResult[]): ViewModel {
       eventCount: events.length,
     },
     checks: [],
-    lanes: index.lanes,
+    lanes,
     evidenceEvents: [],
     ops: {
       id: [],
@@ -271,210 +301,277 @@ export function buildViewModel(trace: Trace, checks: CheckResult[]): ViewModel {
     marks: { lane: [], t: [], kind: [], text: [] },
     logs: { t: [], lane: [], stderr: [], line: [] },
   };
-  const { ops, msgs, spans, faults, marks, logs } = model;
+}
 
-  const opRow = new Map<number, number>(); // op id -> row in `ops`
-  const opLane = new Map<number, number>();
-  const connLane = new Map<number, { client: number; node: number }>();
-  const unanswered = new Map<string, number[]>(); // "conn/xid" -> rows in `msgs`, oldest first
-  const openFaults = new Map<number, number[]>(); // fault id -> rows in `faults`
-  const nodeState = new Map<number, { state: number; since: number }>();
+/** The harness lane is always the first (layoutLanes). */
+const HARNESS_LANE = 0;
 
-  const mark = (lane: number, t: number, kind: number, text: string) => {
+/** Fills the model's tables from the trace's events, one at a time, in order. */
+class EventPlotter {
+  readonly opLane = new Map<number, number>();
+  readonly connLane = new Map<number, { client: number; node: number }>();
+  /** An event as inspect tells it (one describer for both): "n1 killed with SIGKILL...". */
+  readonly describe: (at: number) => string;
+  readonly #calls: CallDescriber;
+  readonly #opRow = new Map<number, number>(); // op id -> row in `ops`
+  readonly #unanswered = new Map<string, number[]>(); // "conn/xid" -> rows in `msgs`, oldest first
+  readonly #openFaults = new Map<number, number[]>(); // fault id -> rows in `faults`
+  readonly #nodeState = new Map<number, { state: number; since: number }>();
+
+  private readonly model: ViewModel;
+  private readonly index: LaneIndex;
+  private readonly nodes: string[];
+
+  constructor(trace: Trace, model: ViewModel, index: LaneIndex, nodes: string[]) {
+    this.model = model;
+    this.index = index;
+    this.nodes = nodes;
+    this.#calls = callDescriber(trace.header.lab);
+    const correlation = correlate(trace);
+    this.describe = (at) => {
+      const { actor, what } = describeEvent(trace, correlation, at);
+      return `${actor} ${what}`;
+    };
+  }
+
+  plot(event: TraceEvent, at: number): void {
+    switch (event.type) {
+      case "op.invoke":
+        this.#invoke(event);
+        break;
+      case "op.ok":
+        this.#completeOp(event.op, event.t, OP_STATUS.ok, this.#calls.outcome(event.outcome));
+        break;
+      case "op.fail":
+        this.#completeOp(event.op, event.t, OP_STATUS.fail, `failed: ${event.reason}`);
+        break;
+      case "op.info":
+        this.#completeOp(event.op, event.t, OP_STATUS.info, `indeterminate: ${event.reason}`);
+        break;
+      case "conn.open": {
+        const node = nodeOfLink(event.link, this.nodes);
+        this.connLane.set(event.conn, {
+          client: this.index.get("client", event.client),
+          node: node === undefined ? -1 : this.index.get("node", node),
+        });
+        break;
+      }
+      case "rpc.send":
+        this.#send(event);
+        break;
+      case "rpc.reply":
+        this.#reply(event);
+        break;
+      case "node.start":
+      case "node.ready":
+      case "node.failed":
+      case "node.pause":
+      case "node.resume":
+      case "node.kill":
+      case "node.exit":
+        this.#lifecycle(event, at);
+        break;
+      case "node.event": {
+        const lab = this.#calls.isLabEvent(event.event);
+        this.#mark(
+          this.index.get("node", event.node),
+          event.t,
+          lab ? MARK_KIND.decide : MARK_KIND.other,
+          cut(this.#calls.nodeEvent(event.event), MAX_LOG_LINE),
+        );
+        break;
+      }
+      case "node.log":
+      case "node.log.dropped":
+        this.#log(event);
+        break;
+      case "nemesis.start":
+      case "nemesis.stop":
+        this.#fault(event);
+        break;
+      case "probe":
+      case "nemesis.skip":
+        this.#mark(HARNESS_LANE, event.t, MARK_KIND.probe, this.describe(at));
+        break;
+      case "net.repair":
+      case "harness.error":
+        this.#mark(HARNESS_LANE, event.t, MARK_KIND.error, this.describe(at));
+        break;
+      case "net.verify":
+        // The checks that found the network as set are many and say nothing: only the others.
+        if (event.mismatches.length > 0)
+          this.#mark(HARNESS_LANE, event.t, MARK_KIND.error, this.describe(at));
+        break;
+      case "end":
+        this.model.meta.endStatus = event.status + (event.reason ? ` (${event.reason})` : "");
+        this.#mark(HARNESS_LANE, event.t, MARK_KIND.end, this.describe(at));
+        break;
+      default:
+        break; // node.memory, conn.close and event types newer than this viewer
+    }
+  }
+
+  /** Closes the node state spans still open at the end of the trace. */
+  finish(): void {
+    for (const lane of this.#nodeState.keys())
+      this.#setState(lane, this.model.meta.endMs, undefined);
+  }
+
+  #invoke(event: Extract<TraceEvent, { type: "op.invoke" }>): void {
+    const { ops } = this.model;
+    const lane = this.index.get("client", event.client);
+    this.#opRow.set(event.op, ops.id.length);
+    this.opLane.set(event.op, lane);
+    ops.id.push(event.op);
+    ops.lane.push(lane);
+    ops.row.push(0);
+    ops.t0.push(event.t);
+    ops.t1.push(this.model.meta.endMs);
+    ops.status.push(OP_STATUS.pending);
+    ops.label.push(this.#calls.call(event.call));
+    ops.subject.push(this.#calls.subject(event.call));
+    ops.result.push("no answer before the run ended");
+  }
+
+  #completeOp(op: number, t: number, status: number, result: string): void {
+    const { ops } = this.model;
+    const row = this.#opRow.get(op);
+    if (row === undefined || ops.status[row] !== OP_STATUS.pending) return;
+    ops.t1[row] = t;
+    ops.status[row] = status;
+    ops.result[row] = result;
+  }
+
+  #send(event: Extract<TraceEvent, { type: "rpc.send" }>): void {
+    const { msgs } = this.model;
+    const conn = this.connLane.get(event.conn);
+    const lane =
+      conn?.client ??
+      (event.op === undefined ? undefined : this.opLane.get(event.op)) ??
+      HARNESS_LANE;
+    const key = `${event.conn}/${event.xid}`;
+    this.#unanswered.set(key, [...(this.#unanswered.get(key) ?? []), msgs.t0.length]);
+    const onlyNode = this.nodes.length === 1 ? this.index.get("node", this.nodes[0] as string) : -1;
+    this.#pushMsg({
+      t0: event.t,
+      t1: -1,
+      lane,
+      node: conn?.node ?? onlyNode,
+      op: event.op ?? -1,
+      kind: MSG_KIND[event.kind],
+      success: 0,
+      conn: event.conn,
+      xid: event.xid,
+      reply: "",
+    });
+  }
+
+  #reply(event: Extract<TraceEvent, { type: "rpc.reply" }>): void {
+    const { msgs } = this.model;
+    const row = this.#unanswered.get(`${event.conn}/${event.xid}`)?.shift();
+    const success = event.outcome.kind === "success" ? 1 : 0;
+    const reply = this.#calls.outcome(event.outcome);
+    if (row !== undefined) {
+      msgs.t1[row] = event.t;
+      msgs.success[row] = success;
+      msgs.reply[row] = reply;
+      return;
+    }
+    const conn = this.connLane.get(event.conn);
+    this.#pushMsg({
+      t0: -1,
+      t1: event.t,
+      lane: conn?.client ?? HARNESS_LANE,
+      node: conn?.node ?? -1,
+      op: -1,
+      kind: MSG_KIND.orphan,
+      success,
+      conn: event.conn,
+      xid: event.xid,
+      reply,
+    });
+  }
+
+  #pushMsg(row: { [K in keyof ViewModel["msgs"]]: ViewModel["msgs"][K][number] }): void {
+    const { msgs } = this.model;
+    for (const field of Object.keys(row) as (keyof typeof row)[]) {
+      (msgs[field] as (string | number)[]).push(row[field]);
+    }
+  }
+
+  #lifecycle(
+    event: Extract<
+      TraceEvent,
+      { type: "node.start" | "node.exit" | keyof typeof NODE_TRANSITIONS }
+    >,
+    at: number,
+  ): void {
+    const lane = this.index.get("node", event.node);
+    if (event.type === "node.start") {
+      this.#setState(lane, event.t, NODE_STATE.starting);
+      if (event.incarnation > 1) this.#mark(lane, event.t, MARK_KIND.restart, this.describe(at));
+    } else if (event.type === "node.exit") {
+      if (!event.expected) this.#mark(lane, event.t, MARK_KIND.exit, this.describe(at));
+      if (this.#nodeState.get(lane)?.state !== NODE_STATE.failed)
+        this.#setState(lane, event.t, NODE_STATE.down);
+    } else {
+      const transition = NODE_TRANSITIONS[event.type];
+      this.#setState(lane, event.t, transition.state);
+      if (transition.mark !== undefined)
+        this.#mark(lane, event.t, transition.mark, this.describe(at));
+    }
+  }
+
+  #log(event: Extract<TraceEvent, { type: "node.log" | "node.log.dropped" }>): void {
+    const { logs } = this.model;
+    logs.t.push(event.t);
+    logs.lane.push(this.index.get("node", event.node));
+    logs.stderr.push(event.type === "node.log" && event.stream === "stdout" ? 0 : 1);
+    logs.line.push(
+      event.type === "node.log"
+        ? cut(event.line, MAX_LOG_LINE)
+        : `[${event.lines} lines (${event.bytes} bytes) past the log budget were dropped]`,
+    );
+  }
+
+  #fault(event: Extract<TraceEvent, { type: "nemesis.start" | "nemesis.stop" }>): void {
+    const { faults } = this.model;
+    if (event.type === "nemesis.stop") {
+      for (const row of this.#openFaults.get(event.id) ?? []) faults.t1[row] = event.t;
+      this.#openFaults.delete(event.id);
+      return;
+    }
+    const rows: number[] = [];
+    for (const target of faultTargets(event.fault, this.nodes)) {
+      rows.push(faults.t0.length);
+      faults.lane.push(this.index.get(target.kind, target.name));
+      faults.t0.push(event.t);
+      faults.t1.push(this.model.meta.endMs);
+      faults.text.push(`fault ${event.id}: ${describeFault(event.fault)}`);
+    }
+    this.#openFaults.set(event.id, rows);
+  }
+
+  #mark(lane: number, t: number, kind: number, text: string): void {
+    const { marks } = this.model;
     marks.lane.push(lane);
     marks.t.push(t);
     marks.kind.push(kind);
     marks.text.push(text);
-  };
-  const setState = (lane: number, t: number, state: number | undefined) => {
-    const current = nodeState.get(lane);
+  }
+
+  #setState(lane: number, t: number, state: number | undefined): void {
+    const { spans } = this.model;
+    const current = this.#nodeState.get(lane);
     if (current && current.state !== state) {
       spans.lane.push(lane);
       spans.t0.push(current.since);
       spans.t1.push(t);
       spans.state.push(current.state);
     }
-    if (state === undefined) nodeState.delete(lane);
-    else if (!current || current.state !== state) nodeState.set(lane, { state, since: t });
-  };
-  const completeOp = (op: number, t: number, status: number, result: string) => {
-    const row = opRow.get(op);
-    if (row === undefined || ops.status[row] !== OP_STATUS.pending) return;
-    ops.t1[row] = t;
-    ops.status[row] = status;
-    ops.result[row] = result;
-  };
-
-  for (const event of events) {
-    switch (event.type) {
-      case "op.invoke": {
-        const lane = index.get("client", event.client);
-        opRow.set(event.op, ops.id.length);
-        opLane.set(event.op, lane);
-        ops.id.push(event.op);
-        ops.lane.push(lane);
-        ops.row.push(0);
-        ops.t0.push(event.t);
-        ops.t1.push(endMs);
-        ops.status.push(OP_STATUS.pending);
-        ops.label.push(calls.call(event.call));
-        ops.subject.push(calls.subject(event.call));
-        ops.result.push("no answer before the run ended");
-        break;
-      }
-      case "op.ok":
-        completeOp(event.op, event.t, OP_STATUS.ok, calls.outcome(event.outcome));
-        break;
-      case "op.fail":
-        completeOp(event.op, event.t, OP_STATUS.fail, `failed: ${event.reason}`);
-        break;
-      case "op.info":
-        completeOp(event.op, event.t, OP_STATUS.info, `indeterminate: ${event.reason}`);
-        break;
-      case "conn.open": {
-        const node = nodeOfLink(event.link, nodes);
-        connLane.set(event.conn, {
-          client: index.get("client", event.client),
-          node: node === undefined ? -1 : index.get("node", node),
-        });
-        break;
-      }
-      case "rpc.send": {
-        const conn = connLane.get(event.conn);
-        const lane =
-          conn?.client ??
-          (event.op === undefined ? undefined : opLane.get(event.op)) ??
-          harnessLane;
-        const key = `${event.conn}/${event.xid}`;
-        unanswered.set(key, [...(unanswered.get(key) ?? []), msgs.t0.length]);
-        msgs.t0.push(event.t);
-        msgs.t1.push(-1);
-        msgs.lane.push(lane);
-        msgs.node.push(
-          conn?.node ?? (nodes.length === 1 ? index.get("node", nodes[0] as string) : -1),
-        );
-        msgs.op.push(event.op ?? -1);
-        msgs.kind.push(MSG_KIND[event.kind]);
-        msgs.success.push(0);
-        msgs.conn.push(event.conn);
-        msgs.xid.push(event.xid);
-        msgs.reply.push("");
-        break;
-      }
-      case "rpc.reply": {
-        const key = `${event.conn}/${event.xid}`;
-        const waiting = unanswered.get(key) ?? [];
-        const row = waiting.shift();
-        const success = event.outcome.kind === "success" ? 1 : 0;
-        if (row !== undefined) {
-          msgs.t1[row] = event.t;
-          msgs.success[row] = success;
-          msgs.reply[row] = calls.outcome(event.outcome);
-        } else {
-          const conn = connLane.get(event.conn);
-          msgs.t0.push(-1);
-          msgs.t1.push(event.t);
-          msgs.lane.push(conn?.client ?? harnessLane);
-          msgs.node.push(conn?.node ?? -1);
-          msgs.op.push(-1);
-          msgs.kind.push(MSG_KIND.orphan);
-          msgs.success.push(success);
-          msgs.conn.push(event.conn);
-          msgs.xid.push(event.xid);
-          msgs.reply.push(calls.outcome(event.outcome));
-        }
-        break;
-      }
-      case "node.start": {
-        const lane = index.get("node", event.node);
-        setState(lane, event.t, NODE_STATE.starting);
-        if (event.incarnation > 1)
-          mark(lane, event.t, MARK_KIND.restart, describeEvent(event, calls));
-        break;
-      }
-      case "node.ready":
-      case "node.failed":
-      case "node.pause":
-      case "node.resume":
-      case "node.kill": {
-        const lane = index.get("node", event.node);
-        const transition = NODE_TRANSITIONS[event.type];
-        setState(lane, event.t, transition.state);
-        if (transition.mark !== undefined)
-          mark(lane, event.t, transition.mark, describeEvent(event, calls));
-        break;
-      }
-      case "node.exit": {
-        const lane = index.get("node", event.node);
-        if (!event.expected) mark(lane, event.t, MARK_KIND.exit, describeEvent(event, calls));
-        if (nodeState.get(lane)?.state !== NODE_STATE.failed)
-          setState(lane, event.t, NODE_STATE.down);
-        break;
-      }
-      case "node.event":
-        mark(
-          index.get("node", event.node),
-          event.t,
-          event.event.type === "decide" ? MARK_KIND.decide : MARK_KIND.other,
-          event.event.type === "decide"
-            ? describeDecision(event.event)
-            : cut(JSON.stringify(event.event), MAX_LOG_LINE),
-        );
-        break;
-      case "node.log":
-      case "node.log.dropped":
-        logs.t.push(event.t);
-        logs.lane.push(index.get("node", event.node));
-        logs.stderr.push(event.type === "node.log" && event.stream === "stdout" ? 0 : 1);
-        logs.line.push(
-          event.type === "node.log"
-            ? cut(event.line, MAX_LOG_LINE)
-            : `[${event.lines} lines (${event.bytes} bytes) past the log budget were dropped]`,
-        );
-        break;
-      case "nemesis.start": {
-        const rows: number[] = [];
-        for (const target of faultTargets(event.fault, nodes)) {
-          rows.push(faults.t0.length);
-          faults.lane.push(index.get(target.kind, target.name));
-          faults.t0.push(event.t);
-          faults.t1.push(endMs);
-          faults.text.push(`fault ${event.id}: ${faultText(event.fault)}`);
-        }
-        openFaults.set(event.id, rows);
-        break;
-      }
-      case "nemesis.stop":
-        for (const row of openFaults.get(event.id) ?? []) faults.t1[row] = event.t;
-        openFaults.delete(event.id);
-        break;
-      case "probe":
-      case "nemesis.skip":
-        mark(harnessLane, event.t, MARK_KIND.probe, describeEvent(event, calls));
-        break;
-      case "net.repair":
-      case "harness.error":
-        mark(harnessLane, event.t, MARK_KIND.error, describeEvent(event, calls));
-        break;
-      case "net.verify":
-        // The checks that found the network as set are many and say nothing: only the others.
-        if (event.mismatches.length > 0) {
-          mark(harnessLane, event.t, MARK_KIND.error, describeEvent(event, calls));
-        }
-        break;
-      case "end":
-        model.meta.endStatus = event.status + (event.reason ? ` (${event.reason})` : "");
-        mark(harnessLane, event.t, MARK_KIND.end, describeEvent(event, calls));
-        break;
-      default:
-        break; // node.memory, conn.close and event types newer than this viewer
-    }
+    if (state === undefined) this.#nodeState.delete(lane);
+    else if (!current || current.state !== state) this.#nodeState.set(lane, { state, since: t });
   }
-  for (const lane of nodeState.keys()) setState(lane, endMs, undefined);
-  assignOpRows(model);
-  const ctx: EvidenceContext = { trace, model, opLane, connLane, placed: new Map() };
-  model.checks = checks.map((check) => checkView(check, ctx));
-  return model;
 }
 
 /** Overlapping operations of one client go on separate rows (greedy, first free row). */
@@ -503,6 +600,7 @@ interface EvidenceContext {
   connLane: Map<number, { client: number; node: number }>;
   /** Trace event index -> position in `model.evidenceEvents`. */
   placed: Map<number, number>;
+  describe: (at: number) => string;
 }
 
 function checkView(check: CheckResult, ctx: EvidenceContext): CheckView {
@@ -532,7 +630,7 @@ function evidenceEvent(index: number, ctx: EvidenceContext): number {
     index,
     t: event.t,
     lane: laneOfEvent(event, ctx),
-    text: describeEvent(event, callDescriber(ctx.trace.header.lab)),
+    text: ctx.describe(index),
     json: cut(JSON.stringify(event), MAX_EVENT_JSON),
   });
   ctx.placed.set(index, events.length - 1);
