@@ -8,6 +8,14 @@
 /** A free slot; slots hold entry index + 1, so fresh (zeroed) tables need no filling. */
 const EMPTY = 0;
 
+/** Buffers up to this size are kept for the next search (released by `release`). */
+const SPARE_MAX_BYTES = 256 * 1024;
+/**
+ * One buffer kept between searches: checking a small history costs little more than
+ * allocating its tables, and every part of a history gets a memo.
+ */
+let spare: ArrayBuffer | undefined;
+
 export class ConfigurationMemo<State> {
   readonly #words: number;
   readonly #equal: (a: State, b: State) => boolean;
@@ -19,6 +27,8 @@ export class ConfigurationMemo<State> {
   #bits: Uint32Array;
   readonly #states: State[] = [];
   #count = 0;
+  /** The buffer the tables were first made in, handed back by `release`. */
+  #firstBuffer: ArrayBuffer | undefined;
 
   /**
    * `words` 32-bit words per bitset; `maxBytes` bounds the tables together; `expected` entries
@@ -35,9 +45,17 @@ export class ConfigurationMemo<State> {
     // Per entry: its bitset, its hash, two slots, and a pointer (plus the state it keeps alive).
     this.#maxEntries = Math.max(1024, Math.floor(maxBytes / (4 * words + 4 + 8 + 16)));
     const entries = 2 ** Math.ceil(Math.log2(Math.min(Math.max(expected, 32), 4096)));
-    this.#slots = new Int32Array(entries * 2);
-    this.#hashes = new Uint32Array(entries);
-    this.#bits = new Uint32Array(entries * words);
+    // One buffer for the three tables, the spare one when it is large enough.
+    const bytes = 4 * (entries * 2 + entries + entries * words);
+    const reused = spare !== undefined && spare.byteLength >= bytes ? spare : undefined;
+    if (reused) spare = undefined;
+    const buffer = reused ?? new ArrayBuffer(bytes);
+    this.#firstBuffer = buffer;
+    this.#slots = new Int32Array(buffer, 0, entries * 2);
+    // Only the slots must start empty: hashes and bitsets are written before they are read.
+    if (reused) this.#slots.fill(EMPTY);
+    this.#hashes = new Uint32Array(buffer, 4 * entries * 2, entries);
+    this.#bits = new Uint32Array(buffer, 4 * entries * 3, entries * words);
   }
 
   /** Records the configuration; false when it was recorded before. */
@@ -90,5 +108,12 @@ export class ConfigurationMemo<State> {
       slots[slot] = entry + 1;
     }
     this.#slots = slots;
+  }
+
+  /** Ends the memo's use: its first buffer may serve the next search. */
+  release(): void {
+    const buffer = this.#firstBuffer;
+    this.#firstBuffer = undefined;
+    if (buffer && buffer.byteLength <= SPARE_MAX_BYTES) spare = buffer;
   }
 }

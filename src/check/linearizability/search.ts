@@ -126,48 +126,52 @@ export function searchPart<S, I, O>(
   let furthest: Furthest<S> | undefined;
   let entry = head.next;
   let deferredPhase = false;
-  while (head.next) {
-    if (!entry) break; // unreachable: a list ends with a return entry
-    if (entry.isCall) {
-      const op = ops[entry.op] as Operation<I, O>;
-      const unknownOutcome = op.returnT === undefined;
-      if (unknownOutcome !== deferredPhase) {
-        entry = entry.next;
-        continue;
-      }
-      if (++steps > limits.maxSteps) return { kind: "unknown", steps, bound: "steps" };
-      if (steps % CLOCK_EVERY === 0 && performance.now() > limits.deadline) {
-        return { kind: "unknown", steps, bound: "time" };
-      }
-      const next = model.step(state, op.input, unknownOutcome ? undefined : op.output);
-      if (next !== undefined) {
-        toggle(entry.op);
-        if (memo.add(bits, bitsHash, next, model.hash(next))) {
-          stack.push({ entry, state, deferred: deferredPhase });
-          state = next;
-          lift(entry);
-          entry = head.next;
-          deferredPhase = false;
+  try {
+    while (head.next) {
+      if (!entry) break; // unreachable: a list ends with a return entry
+      if (entry.isCall) {
+        const op = ops[entry.op] as Operation<I, O>;
+        const unknownOutcome = op.returnT === undefined;
+        if (unknownOutcome !== deferredPhase) {
+          entry = entry.next;
           continue;
         }
-        toggle(entry.op);
+        if (++steps > limits.maxSteps) return { kind: "unknown", steps, bound: "steps" };
+        if (steps % CLOCK_EVERY === 0 && performance.now() > limits.deadline) {
+          return { kind: "unknown", steps, bound: "time" };
+        }
+        const next = model.step(state, op.input, unknownOutcome ? undefined : op.output);
+        if (next !== undefined) {
+          toggle(entry.op);
+          if (memo.add(bits, bitsHash, next, model.hash(next))) {
+            stack.push({ entry, state, deferred: deferredPhase });
+            state = next;
+            lift(entry);
+            entry = head.next;
+            deferredPhase = false;
+            continue;
+          }
+          toggle(entry.op);
+        }
+        entry = entry.next;
+      } else if (!deferredPhase) {
+        deferredPhase = true;
+        entry = head.next;
+      } else {
+        if (!furthest || stack.length > furthest.placed.length) {
+          furthest = { placed: stack.map((s) => s.entry.op), blocked: entry.op, state };
+        }
+        const top = stack.pop();
+        if (!top) return { kind: "violation", steps, furthest };
+        toggle(top.entry.op);
+        state = top.state;
+        unlift(top.entry);
+        entry = top.entry.next;
+        deferredPhase = top.deferred;
       }
-      entry = entry.next;
-    } else if (!deferredPhase) {
-      deferredPhase = true;
-      entry = head.next;
-    } else {
-      if (!furthest || stack.length > furthest.placed.length) {
-        furthest = { placed: stack.map((s) => s.entry.op), blocked: entry.op, state };
-      }
-      const top = stack.pop();
-      if (!top) return { kind: "violation", steps, furthest };
-      toggle(top.entry.op);
-      state = top.state;
-      unlift(top.entry);
-      entry = top.entry.next;
-      deferredPhase = top.deferred;
     }
+    return { kind: "linearizable", steps };
+  } finally {
+    memo.release();
   }
-  return { kind: "linearizable", steps };
 }
