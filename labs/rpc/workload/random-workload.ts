@@ -135,10 +135,14 @@ export async function readFinalState(
     const parts = key.split("/").filter(Boolean);
     for (let i = 1; i <= parts.length; i++) all.add(`/${parts.slice(0, i).join("/")}`);
   }
-  await reader.perform({ proc: "BOOT" }, "none");
-  for (const key of [...all].sort()) {
-    await reader.perform({ proc: "GET", key }, "none");
-    await reader.perform({ proc: "LIST", key }, "none");
+  // A read that got no reply ends the reads: the node is not answering (progress fails on that
+  // read), and each further one would only wait giveUpMs (a failed restart cost 130 s so).
+  const answered = async (call: KvCall) => (await reader.perform(call, "none")).status !== "info";
+  if (await answered({ proc: "BOOT" })) {
+    for (const key of [...all].sort()) {
+      if (!(await answered({ proc: "GET", key })) || !(await answered({ proc: "LIST", key })))
+        break;
+    }
   }
   reader.close();
 }
