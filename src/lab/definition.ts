@@ -107,13 +107,15 @@ async function loadBareLabDefinition(lab: string): Promise<LabDefinition> {
     );
   }
   const definition = JSON.parse(text) as LabDefinition;
-  const problems = workloadProblems(lab, [
+  const problems = [
     ...missingDefaults(lab, definition.workloadDefaults ?? {}),
-    ["/workloadDefaults", definition.workloadDefaults ?? {}],
-    ...definition.scenarios.map(
-      (scenario, index): WorkloadAt => [`/scenarios/${index}/workload`, scenario.workload],
-    ),
-  ]);
+    ...workloadProblems(lab, [
+      ["/workloadDefaults", definition.workloadDefaults ?? {}],
+      ...definition.scenarios.map(
+        (scenario, index): WorkloadAt => [`/scenarios/${index}/workload`, scenario.workload],
+      ),
+    ]),
+  ];
   if (problems.length > 0)
     throw new Error(`${path}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   const names = new Set<string>();
@@ -125,11 +127,11 @@ async function loadBareLabDefinition(lab: string): Promise<LabDefinition> {
   return definition;
 }
 
-/** A workload object and where it is in its file (a message, or the path and the object). */
-type WorkloadAt = [string, Record<string, number> | undefined] | string;
+/** A workload object and where it is in its file. */
+type WorkloadAt = [string, Record<string, number> | undefined];
 
 /** What lab.json's defaults lack of the lab's parameters, as messages. */
-function missingDefaults(lab: string, defaults: Record<string, number>): WorkloadAt[] {
+function missingDefaults(lab: string, defaults: Record<string, number>): string[] {
   if (!isLabName(lab)) return [];
   return Object.keys(findLab(lab).workloadParameters)
     .filter((name) => !Object.hasOwn(defaults, name))
@@ -143,12 +145,7 @@ function workloadProblems(lab: string, places: WorkloadAt[]): string[] {
   const parameters = isLabName(lab) ? findLab(lab).workloadParameters : {};
   const known = Object.keys(parameters);
   const problems: string[] = [];
-  for (const place of places) {
-    if (typeof place === "string") {
-      problems.push(place);
-      continue;
-    }
-    const [at, workload] = place;
+  for (const [at, workload] of places) {
     for (const name of Object.keys(workload ?? {})) {
       if (!Object.hasOwn(parameters, name)) {
         problems.push(
