@@ -3,7 +3,8 @@
  * versions on the same seeds (diff the outputs of both): fixture, scenario, seed, verdict, and
  * the properties that failed or were unknown.
  * Usage: node bench/verdicts.ts <lab> <seeds, e.g. 1,2> [fixture names (default: all)...]
- * Environment: OUT=dir (kept; a temporary directory otherwise), TIME_SCALE (default 1).
+ * Environment: OUT=dir (kept; a temporary directory otherwise), TIME_SCALE (default 1),
+ *   SCENARIOS=a,b (only those scenarios).
  */
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir } from "node:fs/promises";
@@ -27,7 +28,7 @@ for (const fixture of fixtures) {
     lab,
     submission: join("fixtures", lab, fixture),
     seeds,
-    scenarios: [],
+    scenarios: (process.env.SCENARIOS ?? "").split(",").filter(Boolean),
     timeScale: Number(process.env.TIME_SCALE ?? 1),
     runtime: "process",
     outDir: join(outDir, fixture),
