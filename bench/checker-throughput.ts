@@ -2,7 +2,7 @@
  * Throughput of the at-most-once checker on a long valid history: concurrent clients, a few
  * lost replies, deterministic for the seed. Usage: node bench/checker-throughput.ts [ops]
  */
-import { checkAtMostOnce } from "../labs/rpc/check/at-most-once.ts";
+import { checkAtMostOnce } from "../src/kv/at-most-once.ts";
 import { addRandomValidHistory, TraceBuilder } from "../test/support/trace-builder.ts";
 
 const ops = Number(process.argv[2] ?? 100_000);

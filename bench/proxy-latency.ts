@@ -7,7 +7,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { KV_PROG, KV_V1 } from "../labs/rpc/protocol/kv-types.ts";
+import { KV_PROG, KV_V1 } from "../src/kv/kv-types.ts";
 import { FaultNetwork } from "../src/net/fault-network.ts";
 import { freePort } from "../src/net/free-port.ts";
 import { startToxiproxyServer } from "../src/net/toxiproxy-server.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkAtMostOnce, makeAtMostOnceChecker } from "../labs/rpc/check/at-most-once.ts";
+import { checkAtMostOnce, makeAtMostOnceChecker } from "../src/kv/at-most-once.ts";
 import type { Trace } from "../src/trace/events.ts";
 import {
   addRandomValidHistory,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { checkAvailability } from "../labs/consensus/check/availability.ts";
-import { stablePeriods } from "../labs/consensus/check/stable-periods.ts";
 import { checkTermination } from "../labs/consensus/check/termination.ts";
+import { stablePeriods } from "../src/check/stable-periods.ts";
 import { b64, ConsensusTraceBuilder } from "./support/consensus-trace-builder.ts";
 
 const AVAILABILITY = { stableMs: 3000, withinMs: 2000, maxLatencyMs: 100 };

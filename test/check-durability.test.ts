@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkDurability } from "../labs/rpc/check/durability.ts";
+import { checkDurability } from "../src/kv/durability.ts";
 import { create, get, list, set, TraceBuilder } from "./support/trace-builder.ts";
 
 /** A node that is ready, boots, then is killed at 100 and ready again (incarnation 2) at 200. */

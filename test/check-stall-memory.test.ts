@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkMemoryBound } from "../labs/rpc/check/memory.ts";
 import { checkStallIsolation } from "../labs/rpc/check/stall.ts";
+import { checkMemoryBound } from "../src/kv/memory-bound.ts";
 import { get, TraceBuilder } from "./support/trace-builder.ts";
 
 describe("stall isolation", () => {

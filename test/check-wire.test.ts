@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkWireConformance } from "../labs/rpc/check/wire.ts";
-import { KV_PROG } from "../labs/rpc/protocol/kv-types.ts";
+import { KV_PROG } from "../src/kv/kv-types.ts";
+import { checkWireConformance } from "../src/kv/wire/wire-conformance.ts";
 import { AUTH_AMO } from "../src/rpc/amo-credential.ts";
 import { acceptError, denied, get, set, success, TraceBuilder } from "./support/trace-builder.ts";
 

@@ -317,7 +317,7 @@ describe("inspect filters", () => {
     });
     expect(lines).toEqual([
       "     21.0 ms  c2       op 2 invoked: CONS_DECIDED slot 7 on n2",
-      "     22.0 ms  c2       sends xid 1 on conn 2 (first) for op 2 (CONS_DECIDED slot 7)",
+      "     22.0 ms  c2       sends xid 1 on conn 2 to n2 (first) for op 2 (CONS_DECIDED slot 7)",
       "     40.0 ms  c2       op 2 indeterminate: no reply",
       "(3 of 20 events)",
     ]);
@@ -343,12 +343,12 @@ describe("inspect story", () => {
     const story = lines.slice(start);
     const at = (pattern: RegExp) => story.findIndex((l) => pattern.test(l));
     const write = at(/^ {2}\* .*op 4 invoked: SET \/dur\/k0 "set 0" {2}\[no fault\]$/);
-    const ack = at(/^ {2}\* .*reply xid 4 on conn 1: SUCCESS KV_OK .*\[no fault\]$/);
+    const ack = at(/^ {2}\* .*reply xid 4 on conn 1 from n1: SUCCESS KV_OK .*\[no fault\]$/);
     const kill = at(/^ {2}\* .*n1 {7}killed with SIGKILL .*\[n1 down\]$/);
     const down = at(/exited by SIGKILL .*\[n1 down\]$/);
-    const rejected = at(/sends xid 4 on conn 2 \(duplicate\)/);
+    const rejected = at(/sends xid 4 on conn 2 to n1 \(duplicate\)/);
     const read = at(/^ {2}\* .*op 6 invoked: GET \/dur\/k0/);
-    const lost = at(/^ {2}\* .*reply xid 6 on conn 3: SUCCESS KV_KEY_NOT_FOUND/);
+    const lost = at(/^ {2}\* .*reply xid 6 on conn 3 from n1: SUCCESS KV_KEY_NOT_FOUND/);
     expect([write, ack, kill, down, rejected, read, lost].every((i) => i > 0)).toBe(true);
     expect([write, ack, kill, down, rejected, read, lost]).toEqual(
       [write, ack, kill, down, rejected, read, lost].toSorted((a, b) => a - b),
@@ -411,8 +411,8 @@ describe("dslab inspect (the CLI, end to end)", () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout.split("\n")).toEqual([
       "    737.9 ms  c1       op 6 invoked: GET /dur/k0",
-      "    738.0 ms  c1       sends xid 6 on conn 3 (first) for op 6 (GET /dur/k0)",
-      "    738.2 ms  c1       reply xid 6 on conn 3: SUCCESS KV_KEY_NOT_FOUND for op 6 (GET /dur/k0)",
+      "    738.0 ms  c1       sends xid 6 on conn 3 to n1 (first) for op 6 (GET /dur/k0)",
+      "    738.2 ms  c1       reply xid 6 on conn 3 from n1: SUCCESS KV_KEY_NOT_FOUND for op 6 (GET /dur/k0)",
       "    738.3 ms  c1       op 6 ok: SUCCESS KV_KEY_NOT_FOUND",
       "(4 of 121 events)",
     ]);

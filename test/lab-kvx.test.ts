@@ -5,8 +5,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { encodeKvArgs, replyOutcome } from "../labs/rpc/protocol/kv-codec.ts";
-import { KV_PROCS, KV_PROG, KV_V1 } from "../labs/rpc/protocol/kv-types.ts";
+import { encodeKvArgs, replyOutcome } from "../src/kv/kv-codec.ts";
+import { KV_PROCS, KV_PROG, KV_V1 } from "../src/kv/kv-types.ts";
 import { AUTH_AMO, encodeAmoCred } from "../src/rpc/amo-credential.ts";
 import { encodeCall } from "../src/rpc/message.ts";
 import { encodeRecord } from "../src/rpc/record.ts";

@@ -1,6 +1,6 @@
 /** A lab name from a file or the command line finds a lab of dslab's own, never a prototype's. */
 import { describe, expect, it } from "vitest";
-import { isKvCall } from "../labs/rpc/protocol/kv-types.ts";
+import { isKvCall } from "../src/kv/kv-types.ts";
 import { findLab } from "../src/lab/registry.ts";
 
 describe("lookups keyed by outside names", () => {

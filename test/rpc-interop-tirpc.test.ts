@@ -9,14 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { encodeKvArgs, replyOutcome } from "../labs/rpc/protocol/kv-codec.ts";
-import {
-  KV_PROCS,
-  KV_PROG,
-  KV_V1,
-  type KvCall,
-  type KvResult,
-} from "../labs/rpc/protocol/kv-types.ts";
+import { encodeKvArgs, replyOutcome } from "../src/kv/kv-codec.ts";
+import { KV_PROCS, KV_PROG, KV_V1, type KvCall, type KvResult } from "../src/kv/kv-types.ts";
 import { AUTH_AMO, encodeAmoCred } from "../src/rpc/amo-credential.ts";
 import type { CallOptions, RpcConnection } from "../src/rpc/connection.ts";
 import { type CallMessage, encodeCall } from "../src/rpc/message.ts";

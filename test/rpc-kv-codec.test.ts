@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decodeKvResult, encodeKvArgs, replyOutcome } from "../labs/rpc/protocol/kv-codec.ts";
-import {
-  KV_PROCS,
-  KV_PROG,
-  KV_V1,
-  type KvCall,
-  type KvResult,
-} from "../labs/rpc/protocol/kv-types.ts";
+import { decodeKvResult, encodeKvArgs, replyOutcome } from "../src/kv/kv-codec.ts";
+import { KV_PROCS, KV_PROG, KV_V1, type KvCall, type KvResult } from "../src/kv/kv-types.ts";
 import { encodeAmoCred } from "../src/rpc/amo-credential.ts";
 import { decodeReply, encodeCall, type RpcReply } from "../src/rpc/message.ts";
 import { malformedOutcome } from "../src/rpc/outcome.ts";

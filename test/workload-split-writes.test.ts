@@ -6,7 +6,7 @@
  */
 import { createServer, type Server } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { KV_BOOT_CALL, kvProgram } from "../labs/rpc/protocol/kv-program.ts";
+import { KV_BOOT_CALL, kvProgram } from "../src/kv/kv-program.ts";
 import { decodeCall } from "../src/rpc/message.ts";
 import { encodeRecord, RecordDecoder } from "../src/rpc/record.ts";
 import { AmoClient } from "../src/workload/amo-client.ts";

@@ -4,11 +4,12 @@
  * final state) or one directed probe.
  */
 
-import type { CallFilter, DriverContext, Lab } from "../../src/lab/lab.ts";
+import { KEY_FILTER } from "../../src/kv/key-filter.ts";
+import { kvProgram } from "../../src/kv/kv-program.ts";
+import type { DriverContext, Lab } from "../../src/lab/lab.ts";
 import { sleep } from "../../src/workload/amo-client.ts";
 import { RpcRecorder } from "../../src/workload/traced-connection.ts";
 import { rpcCheckers } from "./check/index.ts";
-import { kvProgram } from "./protocol/kv-program.ts";
 import { RPC_PROBES } from "./workload/probes.ts";
 import {
   type RandomWorkloadParams,
@@ -50,16 +51,6 @@ async function run(ctx: DriverContext): Promise<void> {
     recorder.destroyAll();
   }
 }
-
-const inSubtree = (key: string, root: string): boolean =>
-  root === "/" || key === root || key.startsWith(`${root}/`);
-
-/** --key: the key and its subtree ("/" is every key). */
-const KEY_FILTER: CallFilter = {
-  option: "key",
-  help: "only ops on this key and its subtree",
-  matchesCall: (call, key) => typeof call.key === "string" && inSubtree(call.key, key),
-};
 
 export const rpcLab: Lab = {
   name: "rpc",

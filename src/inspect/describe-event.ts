@@ -102,13 +102,13 @@ export function describeEvent(
       const deviation = e.deviation ? `, deliberately ${e.deviation}` : "";
       return {
         actor: client,
-        what: `sends xid ${e.xid} on conn ${e.conn} (${e.kind}${deviation})${header}${opLabel(calls, correlation, e.op)}`,
+        what: `sends xid ${e.xid} on ${connLabel(correlation, e.conn, "to")} (${e.kind}${deviation})${header}${opLabel(calls, correlation, e.op)}`,
       };
     }
     case "rpc.reply":
       return {
         actor: client,
-        what: `reply xid ${e.xid} on conn ${e.conn}: ${calls.outcome(e.outcome)}${opLabel(calls, correlation, correlation.opOf[index])}`,
+        what: `reply xid ${e.xid} on ${connLabel(correlation, e.conn, "from")}: ${calls.outcome(e.outcome)}${opLabel(calls, correlation, correlation.opOf[index])}`,
       };
     case "probe":
       return {
@@ -133,4 +133,13 @@ export function describeEvent(
 export function eventLine(trace: Trace, correlation: Correlation, index: number): string {
   const { actor, what } = describeEvent(trace, correlation, index);
   return `${formatTime(trace.events[index]?.t ?? 0)}  ${actor.padEnd(7)}  ${what}`;
+}
+
+/** "conn 12 to n2" where the connection's link leads from its client to a node, else "conn 12". */
+function connLabel(correlation: Correlation, conn: number, direction: "to" | "from"): string {
+  const record = correlation.conns.get(conn);
+  const prefix = record ? `${record.client}-` : undefined;
+  return prefix && record?.link.startsWith(prefix)
+    ? `conn ${conn} ${direction} ${record.link.slice(prefix.length)}`
+    : `conn ${conn}`;
 }

@@ -5,10 +5,11 @@
  */
 import { consensusLab } from "../../labs/consensus/lab.ts";
 import { counterLab } from "../../labs/counter/lab.ts";
+import { kvrLab } from "../../labs/kvr/lab.ts";
 import { rpcLab } from "../../labs/rpc/lab.ts";
 import type { Lab } from "./lab.ts";
 
-const LABS: readonly Lab[] = [rpcLab, consensusLab, counterLab];
+const LABS: readonly Lab[] = [rpcLab, consensusLab, kvrLab, counterLab];
 
 /** Every lab's name, sorted. */
 export const LAB_NAMES: readonly string[] = LABS.map((lab) => lab.name).sort();

@@ -55,6 +55,23 @@ export interface AmoClientOptions<
    * part with GARBAGE_ARGS, whatever the network does to the stream.
    */
   splitWrites?: { every: number; pauseMs: number };
+  /**
+   * Labs whose every node serves the program (lab 3): where each transmission goes. Absent,
+   * every transmission goes to `endpoint`.
+   */
+  router?: Router;
+  /**
+   * Never retransmit an AUTH_NONE call: where each transmission is an operation of its own
+   * (lab 3), an unanswered one ends the call as indeterminate.
+   */
+  sendUnauthenticatedOnce?: boolean;
+}
+
+/** Spreads one client's transmissions over several nodes, one connection per node. */
+export interface Router {
+  /** The node for a call's transmission number `attempt` (0: the first), given the last one's. */
+  nodeFor(attempt: number, previous: string | undefined): string;
+  endpoint(node: string): Endpoint;
 }
 
 export type OpStatus = "ok" | "fail" | "info";
@@ -64,6 +81,8 @@ export interface OpResult<Result extends ProgramResult = ProgramResult> {
   status: OpStatus;
   outcome?: ReplyOutcome<Result>;
   reason?: string;
+  /** The node whose reply ended the call (clients with a router). */
+  node?: string;
 }
 
 /** A completed AUTH_AMO call as sent, kept so it can be re-sent as a duplicate. */
@@ -90,7 +109,8 @@ export class AmoClient<
 > {
   readonly options: AmoClientOptions<Call, Result>;
   readonly #recorder: RpcRecorder;
-  #connection: TracedConnection | undefined;
+  /** Open connections by node ("" when the client has no router). */
+  readonly #connections = new Map<string, TracedConnection>();
   #cookie: bigint | undefined;
   #nextXid = 1;
   /** Every xid at or below this is done (answered or given up): safe to acknowledge. */
@@ -142,16 +162,19 @@ export class AmoClient<
     return this.#perform(call, auth, this.#recorder.now() + this.options.giveUpMs);
   }
 
-  /** Re-sends a completed call exactly as it was, as a lost reply or late duplicate would. */
-  async resend(sent: SentCall, freshConnection: boolean): Promise<void> {
-    if (freshConnection) this.#dropConnection();
-    const connection = await this.#ensureConnection(this.#recorder.now() + 1000);
+  /**
+   * Re-sends a completed call exactly as it was, as a lost reply or late duplicate would, to
+   * `node` (with a router) or the client's endpoint.
+   */
+  async resend(sent: SentCall, freshConnection: boolean, node = ""): Promise<void> {
+    if (freshConnection) this.#dropConnection(node);
+    const connection = await this.#ensureConnection(this.#recorder.now() + 1000, node);
     if (connection === undefined) return;
     connection.send({ ...sent.call, meta: { ...sent.call.meta, kind: "duplicate" } });
   }
 
   close(): void {
-    this.#dropConnection();
+    for (const node of [...this.#connections.keys()]) this.#dropConnection(node);
   }
 
   async #perform(call: Call, auth: "amo" | "none", deadlineMs: number): Promise<OpResult<Result>> {
@@ -174,14 +197,16 @@ export class AmoClient<
     let unanswered = 0;
     let first = true;
     let lastProblem = "";
-    while (true) {
+    let node: string | undefined;
+    for (let attempt = 0; ; attempt++) {
       if (this.options.signal.aborted || this.#recorder.now() >= deadlineMs) {
         return this.#finish(op, xid, traced, {
           status: first || unanswered > 0 ? "info" : "fail",
           reason: `gave up after ${Math.round(this.options.giveUpMs)} ms: ${lastProblem || "aborted"}`,
         });
       }
-      const connection = await this.#ensureConnection(deadlineMs);
+      node = this.options.router?.nodeFor(attempt, node) ?? "";
+      const connection = await this.#ensureConnection(deadlineMs, node);
       if (connection === undefined) {
         lastProblem = "could not connect";
         await sleep(this.options.retransmitMs / 2, this.options.signal);
@@ -193,12 +218,17 @@ export class AmoClient<
       if (reply.kind !== "reply") {
         unanswered++;
         lastProblem = reply.detail;
+        if (auth === "none" && this.options.sendUnauthenticatedOnce)
+          return this.#finish(op, xid, traced, {
+            status: "info",
+            reason: `no reply (${lastProblem}); an AUTH_NONE call is sent once`,
+          });
         this.#retransmissions++;
         if (
           reply.kind !== "timeout" ||
           this.#retransmissions % this.options.newConnectionEvery === 0
         )
-          this.#dropConnection();
+          this.#dropConnection(node);
         // A connection that failed at once (closed or reset) is not redialled at once: the
         // proxy of a crashed node accepts and then closes, so that would be thousands of
         // connections a second, taking the nodes' CPU and filling the trace.
@@ -209,7 +239,7 @@ export class AmoClient<
       // Decoded by this client's own program (TracedCall.decodeAs): its results are Results.
       const outcome = reply.outcome as ReplyOutcome<Result>;
       if (outcome.kind === "success")
-        return this.#finish(op, xid, traced, { status: "ok", outcome });
+        return this.#finish(op, xid, traced, { status: "ok", outcome, ...(node ? { node } : {}) });
       if (outcome.kind === "auth-error" && outcome.stat === "AUTH_REJECTEDCRED") {
         // The server rebooted: this xid is never sent again; its fate is unknown if an
         // earlier transmission went unanswered.
@@ -298,17 +328,20 @@ export class AmoClient<
       this.#reportedAck = this.#doneThrough;
   }
 
-  async #ensureConnection(deadlineMs: number): Promise<TracedConnection | undefined> {
-    if (this.#connection && !this.#connection.closed) return this.#connection;
+  async #ensureConnection(deadlineMs: number, node: string): Promise<TracedConnection | undefined> {
+    const open = this.#connections.get(node);
+    if (open && !open.closed) return open;
     const timeout = Math.max(100, Math.min(2000, deadlineMs - this.#recorder.now()));
-    const opened = await this.#recorder.connect(this.options.name, this.options.endpoint, timeout);
+    const router = this.options.router;
+    const endpoint = router && node ? router.endpoint(node) : this.options.endpoint;
+    const opened = await this.#recorder.connect(this.options.name, endpoint, timeout);
     if ("error" in opened) return undefined;
-    this.#connection = opened;
+    this.#connections.set(node, opened);
     return opened;
   }
 
-  #dropConnection(): void {
-    this.#connection?.destroy();
-    this.#connection = undefined;
+  #dropConnection(node: string): void {
+    this.#connections.get(node)?.destroy();
+    this.#connections.delete(node);
   }
 }

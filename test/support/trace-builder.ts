@@ -2,14 +2,14 @@
  * Builds synthetic lab 1 traces for checker tests: a few calls with explicit times instead of
  * a real run. Events may be added in any order; `trace()` sorts them by time (stably).
  */
-import { applyCall, EMPTY_STATE } from "../../labs/rpc/check/kv-model.ts";
+import { applyCall, EMPTY_STATE } from "../../src/kv/kv-model.ts";
 import {
   KV_PROCS,
   KV_PROG,
   type KvCall,
   type KvResult,
   type KvStatus,
-} from "../../labs/rpc/protocol/kv-types.ts";
+} from "../../src/kv/kv-types.ts";
 import type { ReplyOutcome } from "../../src/rpc/reply-outcome.ts";
 import type { RpcSendEvent, SentCredential } from "../../src/trace/events.ts";
 import { SyntheticTraceBuilder } from "./synthetic-trace.ts";
@@ -143,8 +143,9 @@ export class TraceBuilder extends SyntheticTraceBuilder {
   /** The cookie AUTH_AMO calls carry by default; `boot()` updates it. */
   cookie = "1001";
 
-  constructor(params: Record<string, unknown> = {}) {
-    super({ lab: "rpc", nodes: ["n1"], params });
+  /** Lab 1's one node by default; lab 3's tests name their lab and nodes. */
+  constructor(params: Record<string, unknown> = {}, cluster = { lab: "rpc", nodes: ["n1"] }) {
+    super({ ...cluster, params });
   }
 
   nextXid(client: string): number {
@@ -168,6 +169,13 @@ export class TraceBuilder extends SyntheticTraceBuilder {
     const conn = this.nextConn++;
     this.conns.set(client, conn);
     this.add({ type: "conn.open", t, conn, client, link: "n1" });
+    return conn;
+  }
+
+  /** Opens a connection from the client to `node` (link "<client>-<node>", as lab 3 names them). */
+  connTo(client: string, node: string, t: number): number {
+    const conn = this.nextConn++;
+    this.add({ type: "conn.open", t, conn, client, link: `${client}-${node}` });
     return conn;
   }
 

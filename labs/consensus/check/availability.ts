@@ -9,13 +9,13 @@
  * not get FALSE (the workload's polling interval never makes a node late).
  */
 
+import { availabilityParams } from "../../../src/check/scenario-params.ts";
+import { type StablePeriod, stablePeriods } from "../../../src/check/stable-periods.ts";
 import type { CheckResult, Evidence } from "../../../src/check/types.ts";
 import type { NodeId, Trace } from "../../../src/trace/events.ts";
 import { type ConsensusHistory, consensusHistory } from "./history.ts";
 import { type NodeSlot, nodeSlots } from "./node-slots.ts";
-import { availabilityParams } from "./params.ts";
 import { count, eventList, result } from "./report.ts";
-import { type StablePeriod, stablePeriods } from "./stable-periods.ts";
 
 export const AVAILABILITY = "availability";
 

@@ -70,8 +70,6 @@ export interface ConsensusHistory {
   lines: DecideLine[];
   malformed: MalformedLine[];
   outputs: Output[];
-  /** The (last) nemesis.heal: its index and t. */
-  heal: { event: number; t: number } | undefined;
   /** t of the last event; the run was observed up to here. */
   endT: number;
   /** The end event's status; undefined when the trace stops without one. */
@@ -120,7 +118,6 @@ function derive(trace: Trace): ConsensusHistory {
   const byId = new Map<number, ConsOp>();
   const byConnXid = new Map<string, ConsOp>();
   const incarnation = new Map<NodeId, number>();
-  let heal: ConsensusHistory["heal"];
   let endStatus: ConsensusHistory["endStatus"];
   const events = trace.events;
   for (let index = 0; index < events.length; index++) {
@@ -199,9 +196,6 @@ function derive(trace: Trace): ConsensusHistory {
         outputs.push({ kind: "line", ...line });
         break;
       }
-      case "nemesis.heal":
-        heal = { event: index, t: e.t };
-        break;
       case "end":
         endStatus = e.status;
         break;
@@ -214,7 +208,6 @@ function derive(trace: Trace): ConsensusHistory {
     lines,
     malformed,
     outputs,
-    heal,
     endT: events.at(-1)?.t ?? 0,
     endStatus,
   };

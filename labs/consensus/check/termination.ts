@@ -11,32 +11,16 @@
  * the deadline, or a node never asked at all after the heal, is "unknown", not a failure.
  */
 
+import { finalHeal } from "../../../src/check/final-heal.ts";
+import { terminationBound } from "../../../src/check/scenario-params.ts";
 import type { CheckResult, Evidence } from "../../../src/check/types.ts";
 import type { Trace } from "../../../src/trace/events.ts";
-import { faultSpans } from "./faults.ts";
 import { type ConsensusHistory, consensusHistory } from "./history.ts";
 import { nodeSlots } from "./node-slots.ts";
-import { terminationBound } from "./params.ts";
 import { count, eventList, result } from "./report.ts";
 
 export const TERMINATION = "termination";
 export const DEFAULT_TERMINATION_BOUND_MS = 30_000;
-
-/** Where judging starts, or why it cannot. */
-function judgedFrom(
-  trace: Trace,
-  h: ConsensusHistory,
-): { t: number; event: number | undefined; what: string } | string {
-  if (h.heal) return { t: h.heal.t, event: h.heal.event, what: "the final heal" };
-  const spans = faultSpans(trace).filter((s) => s.fault.kind !== "stable");
-  const unhealed = spans.find((s) => s.to === undefined);
-  if (unhealed)
-    return `fault ${unhealed.id} (${unhealed.fault.kind}) never ended and the trace has no final heal (nemesis.heal)`;
-  const last = spans.reduce<number | undefined>((t, s) => Math.max(t ?? 0, s.to ?? 0), undefined);
-  return last === undefined
-    ? { t: 0, event: undefined, what: "the start (no faults)" }
-    : { t: last, event: undefined, what: "the end of the last fault" };
-}
 
 /** Each required slot with the time it became required and the event that made it so. */
 function requiredSlots(h: ConsensusHistory): Map<string, { t: number; event: number }> {
@@ -67,7 +51,7 @@ export function checkTermination(trace: Trace): CheckResult {
   if (boundParam && !boundParam.ok)
     return result(TERMINATION, "unknown", `Cannot judge termination: ${boundParam.why}.`);
   const bound = boundParam?.value ?? DEFAULT_TERMINATION_BOUND_MS * (trace.header.timeScale || 1);
-  const from = judgedFrom(trace, h);
+  const from = finalHeal(trace);
   if (typeof from === "string")
     return result(TERMINATION, "unknown", `Cannot judge termination: ${from}.`);
   const required = requiredSlots(h);

@@ -3,12 +3,12 @@
  */
 import { namedChecker } from "../../../src/check/named-checker.ts";
 import type { Checker, CheckResult, NamedChecker } from "../../../src/check/types.ts";
-import { AT_MOST_ONCE, checkAtMostOnce } from "./at-most-once.ts";
-import { checkDurability, DURABILITY } from "./durability.ts";
-import { checkMemoryBound, MEMORY_BOUND } from "./memory.ts";
+import { AT_MOST_ONCE, checkAtMostOnce } from "../../../src/kv/at-most-once.ts";
+import { checkDurability, DURABILITY } from "../../../src/kv/durability.ts";
+import { checkMemoryBound, MEMORY_BOUND } from "../../../src/kv/memory-bound.ts";
+import { checkWireConformance, WIRE_CONFORMANCE } from "../../../src/kv/wire/wire-conformance.ts";
 import { checkProgress, PROGRESS } from "./progress.ts";
 import { checkStallIsolation, STALL_ISOLATION } from "./stall.ts";
-import { checkWireConformance, WIRE_CONFORMANCE } from "./wire.ts";
 
 export const rpcCheckers: readonly NamedChecker[] = [
   namedChecker(

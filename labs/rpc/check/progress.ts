@@ -10,11 +10,16 @@
 
 import { skippedResult } from "../../../src/check/counted-verdict.ts";
 import type { CheckResult, Evidence } from "../../../src/check/types.ts";
+import { describeOp, describeOutcome } from "../../../src/kv/kv-describe.ts";
+import {
+  deriveHistory,
+  firstSuccess,
+  type HistoryOp,
+  opEvents,
+} from "../../../src/kv/kv-history.ts";
+import { disturbedSpans, overlaps, type Span } from "../../../src/kv/wire/calm.ts";
+import { classifyCredential, followCookies } from "../../../src/kv/wire/credentials.ts";
 import type { Trace } from "../../../src/trace/events.ts";
-import { disturbedSpans, overlaps, type Span } from "./calm.ts";
-import { classifyCredential, followCookies } from "./credentials.ts";
-import { describeOp, describeOutcome } from "./describe.ts";
-import { deriveHistory, firstSuccess, type HistoryOp, opEvents } from "./history.ts";
 
 export const PROGRESS = "progress";
 const MAX_EVIDENCE = 20;

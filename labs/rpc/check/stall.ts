@@ -6,9 +6,14 @@
 
 import { skippedResult } from "../../../src/check/counted-verdict.ts";
 import type { CheckResult, Evidence } from "../../../src/check/types.ts";
+import { describeOp } from "../../../src/kv/kv-describe.ts";
+import {
+  deriveHistory,
+  firstSuccess,
+  type HistoryOp,
+  opBounds,
+} from "../../../src/kv/kv-history.ts";
 import type { Trace } from "../../../src/trace/events.ts";
-import { describeOp } from "./describe.ts";
-import { deriveHistory, firstSuccess, type HistoryOp, opBounds } from "./history.ts";
 
 export const STALL_ISOLATION = "stall-isolation";
 const LIMIT_MS = 1000;

@@ -3,17 +3,18 @@
  * only act and record (probe events plus the ordinary op/rpc events); the checkers decide.
  */
 import { connect } from "node:net";
+import { encodeKvArgs } from "../../../src/kv/kv-codec.ts";
+import { kvProgram } from "../../../src/kv/kv-program.ts";
+import { KV_PROCS, KV_PROG, KV_V1, type KvCall } from "../../../src/kv/kv-types.ts";
 import { AUTH_AMO, encodeAmoCred } from "../../../src/rpc/amo-credential.ts";
 import { AUTH_SYS, type CallMessage, encodeCall } from "../../../src/rpc/message.ts";
 import { encodeFragmentHeader, encodeRecord } from "../../../src/rpc/record.ts";
 import type { NodeRuntime } from "../../../src/runtime/types.ts";
 import type { SentCredential } from "../../../src/trace/events.ts";
 import { sleep } from "../../../src/workload/amo-client.ts";
+import { clientIds } from "../../../src/workload/client-ids.ts";
 import type { TracedCall, TracedConnection } from "../../../src/workload/traced-connection.ts";
-import { encodeKvArgs } from "../protocol/kv-codec.ts";
-import { kvProgram } from "../protocol/kv-program.ts";
-import { KV_PROCS, KV_PROG, KV_V1, type KvCall } from "../protocol/kv-types.ts";
-import { clientIds, type KvClient, makeClient, type WorkloadContext } from "./random-workload.ts";
+import { type KvClient, makeClient, type WorkloadContext } from "./random-workload.ts";
 
 export interface ProbeContext extends WorkloadContext {
   runtime: NodeRuntime;

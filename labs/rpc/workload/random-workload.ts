@@ -3,13 +3,13 @@
  * the nemesis works, re-sending completed calls as lost replies and late duplicates would,
  * then one reader that records the final state once the network is healed.
  */
-import { uniformBigInt } from "pure-rand/distribution/uniformBigInt";
-import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
+
+import { KV_BOOT_CALL, kvProgram } from "../../../src/kv/kv-program.ts";
+import type { KvCall, KvResult } from "../../../src/kv/kv-types.ts";
+import { OperationGenerator } from "../../../src/kv/operation-generator.ts";
 import { AmoClient, type AmoClientOptions, sleep } from "../../../src/workload/amo-client.ts";
+import { clientIds } from "../../../src/workload/client-ids.ts";
 import type { Endpoint, RpcRecorder } from "../../../src/workload/traced-connection.ts";
-import { KV_BOOT_CALL, kvProgram } from "../protocol/kv-program.ts";
-import type { KvCall, KvResult } from "../protocol/kv-types.ts";
-import { OperationGenerator } from "./generator.ts";
 
 export interface RandomWorkloadParams {
   clients: number;
@@ -38,14 +38,6 @@ export interface WorkloadContext {
   signal: AbortSignal;
   /** The endpoint (proxy link) of client `c<i>`, and of the final reader. */
   endpoint: (client: string) => Endpoint;
-}
-
-/** 64-bit client ids drawn from the seed: distinct per client, stable per seed. */
-export function clientIds(seed: number, count: number): bigint[] {
-  const rng = xoroshiro128plus(seed ^ 0x5eed);
-  const ids = new Set<bigint>();
-  while (ids.size < count) ids.add(uniformBigInt(rng, 1n, 2n ** 64n - 1n));
-  return [...ids];
 }
 
 /** A client of lab 1's program. */
