@@ -181,6 +181,32 @@ describe("kvr wire-conformance: lab 1's wire rules with the cluster's one cookie
     expect(check("wire-conformance", b.end(50).trace()).verdict).toBe("pass");
   });
 
+  /** c1's SET goes to paused n2, its retransmission to n3 is answered; n2 answers later. */
+  const lateFirstTransmission = (announce: boolean) => {
+    const { b, to } = booted();
+    const op = b.invoke(40, "c1", set("/a", "1"));
+    op.send(40, { ...to("c1", "n2"), cred: b.amo("c1", 0, "77") });
+    op.send(1040, { ...to("c1", "n3"), cred: b.amo("c1", 0, "77") }).ok(1045, "KV_OK", "", 1);
+    const xid = op.sent[0]?.xid ?? 0;
+    if (announce) {
+      b.invoke(1050, "c1", get("/a"))
+        .send(1050, { ...to("c1", "n3"), cred: b.amo("c1", xid, "77") })
+        .ok(1055, "KV_OK", "1");
+    }
+    op.reply(2000, { kind: "accepted-error", stat: "SYSTEM_ERR", verifierFlavor: 0 }, 0);
+    return b.end(2100).trace();
+  };
+
+  it("passes SYSTEM_ERR to a late first transmission once the client acknowledged its xid", () => {
+    expect(check("wire-conformance", lateFirstTransmission(true)).verdict).toBe("pass");
+  });
+
+  it("fails SYSTEM_ERR to a first transmission the client never acknowledged", () => {
+    const r = check("wire-conformance", lateFirstTransmission(false));
+    expect(r.verdict).toBe("fail");
+    expect(r.evidence[0]?.message).toMatch(/must get SUCCESS.*but got SYSTEM_ERR/);
+  });
+
   it("fails a node that executes a call carrying another cookie", () => {
     const { b, to } = booted();
     b.invoke(40, "c1", get("/a"))
