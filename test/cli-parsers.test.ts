@@ -74,14 +74,14 @@ describe("numbers", () => {
 
 describe("labs", () => {
   it("are the folders of labs/", () => {
-    expect(knownLabs()).toEqual(["consensus", "counter", "rpc"]);
+    expect(knownLabs()).toEqual(["consensus", "counter", "kvr", "rpc"]);
   });
 
   it("an unknown lab is a lookup error listing them", async () => {
     const loading = loadLabDefinition("paxos");
     await expect(loading).rejects.toThrow(LabLookupError);
     await expect(loadLabDefinition("paxos")).rejects.toThrow(
-      /known labs: consensus, counter, rpc$/,
+      /known labs: consensus, counter, kvr, rpc$/,
     );
   });
 });

@@ -5,7 +5,7 @@
  * and slow, fails on the property it breaks, with evidence and a reproduce command.
  */
 import { describe, expect, it } from "vitest";
-import { explain, fixtureRunner, verdictOf } from "./support/e2e.ts";
+import { expectCaught, explain, fixtureRunner } from "./support/e2e.ts";
 
 // Full time scale: availability is judged against the protocol's own (unscaled) timers.
 const run = fixtureRunner("consensus", 1);
@@ -62,28 +62,9 @@ const BUGS: Array<{ fixture: string; scenarios: string[]; fails: string }> = [
   { fixture: "bug-invents-value", scenarios: ["clean"], fails: "validity" },
 ];
 
-describe.each(BUGS)("$fixture", ({ fixture, scenarios, fails }) => {
+describe.each(BUGS)("$fixture", (bug) => {
   // Up to ten runs of one scenario (about 15 s each), and the build.
-  it(`fails ${fails} with evidence and a reproduce command`, { timeout: 400_000 }, async () => {
-    let summary = await run(fixture, scenarios, 11);
-    for (
-      let seed = 12;
-      seed <= 20 && summary.results.every((r) => verdictOf(r, fails) !== "fail");
-      seed++
-    ) {
-      summary = await run(fixture, scenarios, seed);
-    }
-    const seed = summary.results[0]?.seed;
-    const failed = summary.results.filter((r) => verdictOf(r, fails) === "fail");
-    // The bug must show in a scenario aimed at it, on one of seeds 11 to 20.
-    expect(failed.length, explain(summary.results)).toBeGreaterThan(0);
-    for (const result of failed) {
-      expect(result.verdict, explain([result])).toBe("fail"); // an "error" names the harness's failure
-      const check = result.checks.find((c) => c.property === fails);
-      expect(check?.evidence[0]?.events.length).toBeGreaterThan(0);
-      expect(result.reproduce).toBe(
-        `bin/dslab test consensus fixtures/consensus/${fixture} --scenario ${result.scenario} --seed ${seed}`,
-      );
-    }
+  it(`fails ${bug.fails} with evidence and a reproduce command`, { timeout: 400_000 }, async () => {
+    await expectCaught(run, "consensus", bug, { from: 11, to: 20 });
   });
 });

@@ -116,7 +116,7 @@ describe("loadManifest", () => {
   it("rejects an unknown lab, an empty run, an empty build and a non-string argument", async () => {
     const labError = await manifestError(await submission({ lab: "rcp", run: ["./s"] }));
     expect(labError.problems).toEqual([
-      '"lab" must be one of "consensus", "counter", "rpc", but it is the string "rcp".',
+      '"lab" must be one of "consensus", "counter", "kvr", "rpc", but it is the string "rcp".',
     ]);
 
     const runError = await manifestError(await submission({ lab: "rpc", run: [] }));

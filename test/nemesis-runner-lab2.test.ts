@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { isolate, partitionBlackholes } from "../src/nemesis/partition.ts";
-import type { NemesisPlan, Range, Reaction } from "../src/nemesis/plan.ts";
+import type { DecisionReaction, NemesisPlan, Range } from "../src/nemesis/plan.ts";
 import { drawReaction, reactionRng, reactionsOf } from "../src/nemesis/reactions.ts";
 import { type NemesisRunOptions, runSchedule } from "../src/nemesis/runner.ts";
 import type { AppliedFault, LinkFault, LinkFaultTarget } from "../src/net/fault-network.ts";
@@ -117,7 +117,11 @@ function harness() {
   };
 }
 
-const reaction = (what: Reaction["do"], restartAfterMs: Range, maxHoldMs = 30_000): Reaction => ({
+const reaction = (
+  what: DecisionReaction["do"],
+  restartAfterMs: Range,
+  maxHoldMs = 30_000,
+): DecisionReaction => ({
   on: "decide",
   times: 2,
   do: what,

@@ -1,6 +1,11 @@
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
-import { NEMESIS_PLAN_SCHEMA, type NemesisPlan, PARTITION_SHAPES } from "../src/nemesis/plan.ts";
+import {
+  type DecisionReaction,
+  NEMESIS_PLAN_SCHEMA,
+  type NemesisPlan,
+  PARTITION_SHAPES,
+} from "../src/nemesis/plan.ts";
 import { canReact, drawReaction, reactionRng, reactionsOf } from "../src/nemesis/reactions.ts";
 import { activeMs, clientsOf, drawSchedule } from "../src/nemesis/schedule.ts";
 import type { ScheduledFault } from "../src/trace/events.ts";
@@ -191,7 +196,7 @@ describe("drawSchedule with lab 2 faults", () => {
     ).toBe(false);
     expect(validate({ ...plan, stablePeriods: [{ atMs: 1 }] })).toBe(false);
     // A hold without its bound could last for ever.
-    const [first] = reactive.reactions ?? [];
+    const first = reactive.reactions?.[0] as DecisionReaction | undefined;
     const { maxHoldMs: _unbounded, ...withoutBound } = first ?? {};
     expect(validate({ ...reactive, reactions: [withoutBound] })).toBe(false);
   });

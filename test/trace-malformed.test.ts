@@ -79,7 +79,7 @@ const CASES: Array<[string, () => string, RegExp]> = [
   [
     '"lab": "__proto__"',
     () => traceWith(JSON.stringify({ ...header, lab: "__proto__" })),
-    /:1: header "lab" is "__proto__", not a lab this dslab has \(consensus, counter, rpc\)/,
+    /:1: header "lab" is "__proto__", not a lab this dslab has \(consensus, counter, kvr, rpc\)/,
   ],
   [
     '"lab": "constructor"',

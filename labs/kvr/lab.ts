@@ -43,6 +43,7 @@ async function run(ctx: DriverContext): Promise<void> {
         endpoint: ctx.endpoint,
         nemesisDone: ctx.nemesisDone,
         terminationBoundMs: terminationBoundMs(ctx.scenario, ctx.timeScale),
+        observe: ctx.observe,
       },
       params,
     );

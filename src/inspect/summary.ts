@@ -95,8 +95,12 @@ function reactiveLines(trace: Trace): string[] {
     const ran = stop
       ? `ran ${start.t.toFixed(1)}-${ms(stop.t)}${describeFaultEnd(stop)}`
       : `started ${ms(start.t)}, never stopped`;
+    const answered =
+      start.trigger?.event === "reply"
+        ? `'s reply to xid ${start.trigger.xid} on conn ${start.trigger.conn}`
+        : `'s decision${slot}`;
     lines.push(
-      `  #${start.id} answering ${start.trigger?.node}'s decision${slot}: ${describeFault(start.fault)}; ${ran}`,
+      `  #${start.id} answering ${start.trigger?.node}${answered}: ${describeFault(start.fault)}; ${ran}`,
     );
   }
   return lines;

@@ -94,7 +94,7 @@ export interface StablePeriod {
  * decisions that find the nemesis idle (no firing in force, no scheduled fault active or due
  * within restartAfterMs.max, no stable period); a plan's reactions take turns.
  */
-export interface Reaction {
+export interface DecisionReaction {
   on: "decide";
   times: number;
   do: "isolate-decider-crash-minority" | "isolate-decider-crash-others";
@@ -106,6 +106,24 @@ export interface Reaction {
    */
   maxHoldMs: number;
 }
+
+/**
+ * isolate-answerer: when a node answers one of `procs` (a SUCCESS reply, say to a write), cut
+ * it off from every other node for holdMs (clients still reach it): what it answered must
+ * already be committed by a majority, and the workload, seeing the firing (its trigger names
+ * the call), sends the call again and its next calls to the other side. Fires `times` times,
+ * on replies that find the nemesis idle, like a decision reaction.
+ */
+export interface AnswerReaction {
+  on: "reply";
+  /** The program's procedure numbers whose SUCCESS replies fire it. */
+  procs: number[];
+  times: number;
+  do: "isolate-answerer";
+  holdMs: Range;
+}
+
+export type Reaction = DecisionReaction | AnswerReaction;
 
 export interface NemesisPlan {
   /** Length of the faulty part of the run. */
@@ -220,16 +238,32 @@ export const NEMESIS_PLAN_SCHEMA = {
     reactions: {
       type: "array",
       items: {
-        type: "object",
-        required: ["on", "times", "do", "restartAfterMs", "maxHoldMs"],
-        additionalProperties: false,
-        properties: {
-          on: { const: "decide" },
-          times: { type: "integer", minimum: 1 },
-          do: { enum: ["isolate-decider-crash-minority", "isolate-decider-crash-others"] },
-          restartAfterMs: range,
-          maxHoldMs: { type: "integer", minimum: 1 },
-        },
+        oneOf: [
+          {
+            type: "object",
+            required: ["on", "times", "do", "restartAfterMs", "maxHoldMs"],
+            additionalProperties: false,
+            properties: {
+              on: { const: "decide" },
+              times: { type: "integer", minimum: 1 },
+              do: { enum: ["isolate-decider-crash-minority", "isolate-decider-crash-others"] },
+              restartAfterMs: range,
+              maxHoldMs: { type: "integer", minimum: 1 },
+            },
+          },
+          {
+            type: "object",
+            required: ["on", "procs", "times", "do", "holdMs"],
+            additionalProperties: false,
+            properties: {
+              on: { const: "reply" },
+              procs: { type: "array", minItems: 1, items: { type: "integer", minimum: 0 } },
+              times: { type: "integer", minimum: 1 },
+              do: { const: "isolate-answerer" },
+              holdMs: range,
+            },
+          },
+        ],
       },
     },
   },

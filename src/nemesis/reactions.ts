@@ -8,15 +8,15 @@ import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
 import type { Fault, NodeId, ScheduledFault } from "../trace/events.ts";
 import { isolate } from "./partition.ts";
-import type { NemesisPlan, Reaction } from "./plan.ts";
+import type { DecisionReaction, NemesisPlan, Reaction } from "./plan.ts";
 import { draw, drawMinoritySize, pickSome } from "./random.ts";
 import { activeMs, checkPlan, faultWindowEndMs, type ScheduleOptions } from "./schedule.ts";
 
 /** One reaction of a plan, ready for the runner. */
-export interface ReactionSpec {
+export interface ReactionSpec<R extends Reaction = Reaction> {
   /** Its index in plan.reactions. */
   index: number;
-  reaction: Reaction;
+  reaction: R;
   /** Every node of the run. */
   nodes: NodeId[];
   timeScale: number;
@@ -64,18 +64,26 @@ export function reactionRng(spec: ReactionSpec): RandomGenerator {
   return rng;
 }
 
-/**
- * The least a firing keeps faults in force (scaled): its crash. Its isolation lasts longer,
- * as long as the survivors take to decide.
- */
-export function shortestFiringMs(spec: ReactionSpec): number {
-  return Math.round(spec.reaction.restartAfterMs.max * spec.timeScale);
+export function isDecisionSpec(spec: ReactionSpec): spec is ReactionSpec<DecisionReaction> {
+  return spec.reaction.on === "decide";
 }
 
-/** The longest a plan's firings may keep the decider cut off in all (unscaled). */
+/**
+ * The least a firing keeps faults in force (scaled): a decision reaction's crash (its
+ * isolation lasts longer, as long as the survivors take to decide); an answer reaction's
+ * longest hold.
+ */
+export function shortestFiringMs(spec: ReactionSpec): number {
+  const r = spec.reaction;
+  const ms = r.on === "decide" ? r.restartAfterMs.max : r.holdMs.max;
+  return Math.round(ms * spec.timeScale);
+}
+
+/** The longest a plan's firings may keep a node cut off in all (unscaled). */
 export function longestHoldsMs(plan: NemesisPlan): number {
   return (plan.reactions ?? []).reduce(
-    (sum, r) => sum + r.times * (r.restartAfterMs.max + r.maxHoldMs),
+    (sum, r) =>
+      sum + r.times * (r.on === "decide" ? r.restartAfterMs.max + r.maxHoldMs : r.holdMs.max),
     0,
   );
 }
@@ -90,18 +98,20 @@ export function drawReaction(
   spec: ReactionSpec,
   decider: NodeId,
 ): ReactionFiring {
+  const reaction = spec.reaction;
+  if (reaction.on !== "decide") throw new Error(`reaction ${spec.index} does not answer decisions`);
   const scale = (ms: number) => Math.round(ms * spec.timeScale);
-  const downMs = draw(rng, spec.reaction.restartAfterMs);
+  const downMs = draw(rng, reaction.restartAfterMs);
   const others = spec.nodes.filter((node) => node !== decider);
   const crashed =
-    spec.reaction.do === "isolate-decider-crash-others"
+    reaction.do === "isolate-decider-crash-others"
       ? others
       : pickSome(rng, others, drawMinoritySize(rng, spec.nodes.length));
   return {
     isolation: { kind: "partition", name: "isolate-one", cuts: isolate(decider, spec.nodes) },
     crash: { kind: "crash-group", nodes: crashed, restartAfterMs: scale(downMs) },
     awaited: others,
-    maxHoldMs: scale(spec.reaction.maxHoldMs),
+    maxHoldMs: scale(reaction.maxHoldMs),
   };
 }
 

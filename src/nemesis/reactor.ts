@@ -22,6 +22,7 @@ import {
   reactionRng,
   shortestFiringMs,
 } from "./reactions.ts";
+import type { DecisionReaction } from "./plan.ts";
 import type { Timeline } from "./timeline.ts";
 
 /**
@@ -43,7 +44,7 @@ export interface ReactorContext {
 
 /** A reaction with its generator and how often it fired. */
 interface LiveReaction {
-  spec: ReactionSpec;
+  spec: ReactionSpec<DecisionReaction>;
   rng: ReturnType<typeof reactionRng>;
   fired: number;
 }
@@ -66,7 +67,7 @@ export class Reactor {
   #windowOpen = true;
 
   constructor(
-    specs: readonly ReactionSpec[],
+    specs: readonly ReactionSpec<DecisionReaction>[],
     schedule: readonly ScheduledFault[],
     run: ReactorContext,
   ) {

@@ -7,13 +7,15 @@
  *
  * Its parts: the Timeline runs the steps and stops at the first failure; FaultState begins,
  * ends and heals the faults; FaultSteps sets them off on the timeline; the Reactor fires the
- * reactions.
+ * reactions to decisions, the AnswerReactor those to replies.
  */
 
 import type { ScheduledFault, TraceEvent } from "../trace/events.ts";
 import { FaultState, type FaultTargets } from "./fault-state.ts";
 import { FaultSteps } from "./fault-steps.ts";
-import type { ReactionSpec } from "./reactions.ts";
+import { AnswerReactor } from "./answer-reactor.ts";
+import type { AnswerReaction } from "./plan.ts";
+import { isDecisionSpec, type ReactionSpec } from "./reactions.ts";
 import { Reactor } from "./reactor.ts";
 import { Timeline } from "./timeline.ts";
 
@@ -49,22 +51,27 @@ export async function runSchedule(
   const timeline = new Timeline();
   const faults = new FaultState(options, () => timeline.inFlightSettled());
   const steps = new FaultSteps(timeline, faults);
-  const reactor =
-    reactions.length > 0
-      ? new Reactor(reactions, schedule, { timeline, faults, steps, now, startAt })
-      : undefined;
+  const context = { timeline, faults, steps, now, startAt };
+  const deciding = reactions.filter(isDecisionSpec);
+  const answering = reactions.filter(
+    (spec): spec is ReactionSpec<AnswerReaction> => !isDecisionSpec(spec),
+  );
+  const reactors = [
+    ...(deciding.length > 0 ? [new Reactor(deciding, schedule, context)] : []),
+    ...(answering.length > 0 ? [new AnswerReactor(answering, schedule, context)] : []),
+  ];
 
   const base = now(); // one reference for every timer, so equal times fire in schedule order
   timeline.expect(schedule.length);
   for (const s of schedule) steps.plan(s, startAt + s.atMs - base, () => timeline.settle());
-  reactor?.closeWindowAt(base);
-  const unsubscribe = reactor && options.observe?.(reactor.react);
+  for (const reactor of reactors) reactor.closeWindowAt(base);
+  const unsubscribes = reactors.map((reactor) => options.observe?.(reactor.react));
 
   let status: NemesisOutcome["status"];
   try {
     status = await untilDone(timeline, options.signal);
   } finally {
-    unsubscribe?.();
+    for (const unsubscribe of unsubscribes) unsubscribe?.();
   }
   await healAtTheEnd(faults, timeline, options);
   return { status, skipped: faults.skipped, nodeFailures: faults.nodeFailures };

@@ -350,6 +350,13 @@ export function checkPlan(plan: NemesisPlan, opts: ScheduleOptions): void {
     const where = `reactions[${i}] (${r.do})`;
     checkRanges(where, r);
     if (!(Number.isInteger(r.times) && r.times >= 1)) problems.push(`${where}: times must be >= 1`);
+    if (r.on === "reply") {
+      if (r.procs.length === 0) problems.push(`${where}: procs must name a procedure`);
+      if (opts.nodes.length < 3) {
+        problems.push(`${where}: needs at least 3 nodes, there are ${opts.nodes.length}`);
+      }
+      return;
+    }
     if (!(Number.isInteger(r.maxHoldMs) && r.maxHoldMs >= 1)) {
       problems.push(`${where}: maxHoldMs must be a whole number of milliseconds >= 1`);
     }

@@ -192,9 +192,13 @@ export interface NemesisEnded {
 export interface NemesisTrigger {
   reaction: number;
   firing: number;
-  event: "decide";
+  /** A node's first decision of a slot, or its SUCCESS reply to a call. */
+  event: "decide" | "reply";
   node: NodeId;
   slot?: number;
+  /** A reply's call: the connection and xid it answered. */
+  conn?: number;
+  xid?: number;
   /** The triggering event's t. */
   t: number;
 }

@@ -12,10 +12,12 @@ import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { KV_BOOT_CALL, kvProgram } from "../../../src/kv/kv-program.ts";
 import type { KvCall, KvResult } from "../../../src/kv/kv-types.ts";
+import type { TraceEvent } from "../../../src/trace/events.ts";
 import { OperationGenerator } from "../../../src/kv/operation-generator.ts";
-import { AmoClient, type Router, sleep } from "../../../src/workload/amo-client.ts";
+import { AmoClient, type Router, type SentCall, sleep } from "../../../src/workload/amo-client.ts";
 import { clientIds } from "../../../src/workload/client-ids.ts";
 import type { Endpoint, RpcRecorder } from "../../../src/workload/traced-connection.ts";
+import { AnswerFirings } from "./answer-firings.ts";
 import { Pacer } from "./pacer.ts";
 
 export interface KvrWorkloadParams {
@@ -45,6 +47,8 @@ export interface KvrWorkloadContext {
   nemesisDone: Promise<void>;
   /** Scaled: how long after the final heal every call sent must be answered. */
   terminationBoundMs: number;
+  /** The run's events as they are recorded (the nemesis's answer firings among them). */
+  observe: (observer: (event: TraceEvent) => void) => () => void;
 }
 
 type KvClient = AmoClient<KvCall, KvResult>;
@@ -92,15 +96,29 @@ function routingStream(seed: number, index: number): Rng {
   return routing;
 }
 
+/** A router whose next call's first transmission can be sent to a chosen node. */
+interface SteerableRouter extends Router {
+  sendNextTo(node: string): void;
+}
+
 /** First transmissions to a drawn node; retransmissions mostly to another one. */
 function spreadingRouter(
   ctx: ClusterClientContext,
   client: string,
   rng: Rng,
   sameNodeChance: number,
-): Router {
+): SteerableRouter {
+  let steered: string | undefined;
   return {
+    sendNextTo: (node) => {
+      steered = node;
+    },
     nodeFor: (attempt, previous) => {
+      if (attempt === 0 && steered !== undefined) {
+        const node = steered;
+        steered = undefined;
+        return node;
+      }
       if (attempt === 0 || previous === undefined) return pick(rng, ctx.nodes);
       const same = uniformInt(rng, 0, 999) < sameNodeChance * 1000;
       return same ? previous : otherNode(rng, ctx.nodes, previous);
@@ -118,16 +136,17 @@ export function clusterClient(
   index: number,
   timing: ClusterClientTiming,
   signal: AbortSignal,
-): { client: KvClient; rng: Rng } {
+): { client: KvClient; rng: Rng; router: SteerableRouter } {
   const name = index === READER_INDEX ? "reader" : `c${index}`;
   const rng = routingStream(ctx.seed, index);
+  const router = spreadingRouter(ctx, name, rng, timing.sameNodeChance);
   const client = new AmoClient(ctx.recorder, {
     name,
     program: kvProgram,
     boot: KV_BOOT_CALL,
     clientId: clientIds(ctx.seed, index + 1)[index] as bigint,
     endpoint: ctx.endpoint(name, ctx.nodes[0] as string),
-    router: spreadingRouter(ctx, name, rng, timing.sameNodeChance),
+    router,
     retransmitMs: timing.retransmitMs,
     giveUpMs: Number.POSITIVE_INFINITY,
     // Acknowledged within 16 calls (the contract's memory rule counts on it).
@@ -136,7 +155,7 @@ export function clusterClient(
     signal,
     sendUnauthenticatedOnce: true,
   });
-  return { client, rng };
+  return { client, rng, router };
 }
 
 /**
@@ -163,11 +182,14 @@ export async function runKvrWorkload(
   const window = retryWindow(ctx);
   const pacer = new Pacer(CALLS_PER_SECOND, ctx.recorder.now);
   const keys = new Set<string>();
+  const firings = new AnswerFirings(ctx.observe);
   const indexes = Array.from({ length: params.clients }, (_, i) => i + 1);
   await Promise.all(
     indexes.map(async (number) => {
       const index = number - 1;
-      const { client, rng } = clusterClient(ctx, number, params, window.signal);
+      const { client, rng, router } = clusterClient(ctx, number, params, window.signal);
+      /** The client's recent answered calls by xid, for the answer firings. */
+      const answered = new Map<number, { call: KvCall; sent: SentCall }>();
       // Partners c1/c2, c3/c4... share keys and call different nodes.
       const generator = new OperationGenerator({
         seed: ctx.seed * 1009 + index,
@@ -179,11 +201,22 @@ export async function runKvrWorkload(
           await client.learnCookie(Number.POSITIVE_INFINITY);
           continue;
         }
+        const due = firings.take(client.options.name);
+        const firing = due && answered.get(due.xid);
+        if (due && firing) {
+          const across = () => otherNode(rng, ctx.nodes, due.isolated);
+          await askTheOtherSide(client, router, firing, across, () => pacer.take(window.signal));
+          continue;
+        }
         await pacer.take(window.signal);
         const epoch = Math.floor(ctx.recorder.now() / epochMs);
-        const result = await client.perform(generator.next(epoch));
+        const call = generator.next(epoch);
+        const result = await client.perform(call);
         const last = client.completed.at(-1);
         if (result.status === "ok" && last) {
+          answered.set(last.xid, { call, sent: last });
+          if (answered.size > RECENT_ANSWERS)
+            answered.delete(answered.keys().next().value as number);
           if (generator.chance() < params.duplicateChance) {
             await pacer.take(window.signal);
             const elsewhere = otherNode(rng, ctx.nodes, result.node);
@@ -201,11 +234,34 @@ export async function runKvrWorkload(
       client.close();
     }),
   );
+  firings.stop();
   await ctx.nemesisDone;
   const { client: reader } = clusterClient(ctx, READER_INDEX, params, window.signal);
   await readBack(reader, keys, window.signal);
   reader.close();
   window.abort();
+}
+
+/** How many answered calls a client remembers for the answer firings (one comes within a few). */
+const RECENT_ANSWERS = 16;
+
+/**
+ * Answers a firing that cut off the node which answered `firing`'s write: reads the key back
+ * from a node across the cut (`across` draws one), then sends the write again there.
+ */
+async function askTheOtherSide(
+  client: KvClient,
+  router: SteerableRouter,
+  firing: { call: KvCall; sent: SentCall },
+  across: () => string,
+  paced: () => Promise<void>,
+): Promise<void> {
+  if (!("key" in firing.call)) return;
+  await paced();
+  router.sendNextTo(across());
+  await client.perform({ proc: "GET", key: firing.call.key });
+  await paced();
+  await client.resend(firing.sent, false, across());
 }
 
 /**
