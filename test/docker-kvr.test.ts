@@ -4,6 +4,7 @@
  * runtime, and nothing of the runs is left in the engine. Needs dockerd and the images.
  */
 import { describe, expect, it } from "vitest";
+import type { ScenarioResult } from "../src/lab/run-scenario.ts";
 import { leftovers, requireDocker } from "./support/docker.ts";
 import { explain, fixtureRunner, verdictOf } from "./support/e2e.ts";
 
@@ -26,21 +27,35 @@ describe("the kvr cpp-reference", () => {
   });
 });
 
-/** Bugs that show whatever the timing, each in the scenario e2e-kvr aims at it. */
+/**
+ * Each bug in the scenario e2e-kvr aims at it, under each runtime on the first of seeds 11 to
+ * 14 where it shows (both show on every seed measured; the seeds are a margin).
+ */
 const BUGS = [
   { fixture: "bug-cache-per-node", scenario: "clean", fails: "linearizability" },
   { fixture: "bug-memory-only", scenario: "total-crash", fails: "durability" },
 ];
 
-describe.each(BUGS)("$fixture", ({ fixture, scenario, fails }) => {
-  it(`fails ${fails} in ${scenario} as under the process runtime`, {
+async function firstFailure(
+  run: typeof inDocker,
+  bug: (typeof BUGS)[number],
+): Promise<ScenarioResult | undefined> {
+  let result: ScenarioResult | undefined;
+  for (let seed = 11; seed <= 14 && verdictOf(result, bug.fails) !== "fail"; seed++) {
+    result = (await run(bug.fixture, [bug.scenario], seed)).results[0];
+  }
+  return result;
+}
+
+describe.each(BUGS)("$fixture", (bug) => {
+  it(`fails ${bug.fails} in ${bug.scenario} as under the process runtime`, {
     timeout: TIMEOUT_MS,
   }, async () => {
-    const docker = await inDocker(fixture, [scenario], 11);
-    expect(verdictOf(docker.results[0], fails), explain(docker.results)).toBe("fail");
-    expect(docker.results[0]?.verdict).toBe("fail");
-    expect(leftovers()).toBe("");
-    const processes = await inProcesses(fixture, [scenario], 11);
-    expect(verdictOf(processes.results[0], fails), explain(processes.results)).toBe("fail");
+    for (const run of [inDocker, inProcesses]) {
+      const result = await firstFailure(run, bug);
+      expect(verdictOf(result, bug.fails), explain(result ? [result] : [])).toBe("fail");
+      expect(result?.verdict).toBe("fail");
+      expect(leftovers()).toBe("");
+    }
   });
 });

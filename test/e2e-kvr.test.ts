@@ -36,7 +36,7 @@ describe.each(REFERENCES)("the kvr %s", (fixture) => {
 const BUGS: Array<{ fixture: string; scenarios: string[]; fails: string }> = [
   { fixture: "bug-cache-per-node", scenarios: ["clean"], fails: "linearizability" },
   { fixture: "bug-cookie-per-node", scenarios: ["clean"], fails: "cluster-cookie" },
-  { fixture: "bug-local-reads", scenarios: ["stale-read"], fails: "linearizability" },
+  { fixture: "bug-local-reads", scenarios: ["clean"], fails: "linearizability" },
   { fixture: "bug-slow-local-reads", scenarios: ["stale-read"], fails: "linearizability" },
   {
     fixture: "bug-reply-before-commit",
@@ -49,7 +49,13 @@ const BUGS: Array<{ fixture: string; scenarios: string[]; fails: string }> = [
     fails: "linearizability",
   },
   { fixture: "bug-memory-only", scenarios: ["total-crash"], fails: "durability" },
-  { fixture: "bug-out-of-order", scenarios: ["total-crash"], fails: "linearizability" },
+  // Its nodes' states diverge: most often first in the cookie (cluster-cookie, in clean), in
+  // the keys once a node catches up on slots it missed.
+  {
+    fixture: "bug-out-of-order",
+    scenarios: ["crash-one", "minority-partition"],
+    fails: "linearizability",
+  },
 ];
 
 describe.each(BUGS)("$fixture", (bug) => {

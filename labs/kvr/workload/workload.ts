@@ -61,8 +61,12 @@ type Rng = ReturnType<typeof xoroshiro128plus>;
 const CALLS_PER_SECOND = 150;
 /** Keeps the routing stream apart from the generators', which lab 1 seeds the same way. */
 const ROUTING_SEED_MIX = 0x3e91;
-/** The final reader takes the first id drawn from the seed, the clients the others. */
+/** The final reader takes the first id drawn from the seed, the clients the next ones. */
 const READER_INDEX = 0;
+/** The witness's id is drawn after every client's (at most this many clients). */
+const WITNESS_INDEX = 64;
+/** How often the witness creates a key of its own (unscaled). */
+const WITNESS_EVERY_MS = 250;
 
 function pick<T>(rng: Rng, items: readonly T[]): T {
   return items[uniformInt(rng, 0, items.length - 1)] as T;
@@ -137,7 +141,8 @@ export function clusterClient(
   timing: ClusterClientTiming,
   signal: AbortSignal,
 ): { client: KvClient; rng: Rng; router: SteerableRouter } {
-  const name = index === READER_INDEX ? "reader" : `c${index}`;
+  const name =
+    index === READER_INDEX ? "reader" : index === WITNESS_INDEX ? "witness" : `c${index}`;
   const rng = routingStream(ctx.seed, index);
   const router = spreadingRouter(ctx, name, rng, timing.sameNodeChance);
   const client = new AmoClient(ctx.recorder, {
@@ -184,6 +189,7 @@ export async function runKvrWorkload(
   const keys = new Set<string>();
   const firings = new AnswerFirings(ctx.observe);
   const indexes = Array.from({ length: params.clients }, (_, i) => i + 1);
+  const witnessing = witness(ctx, params, { endAt, pacer, signal: window.signal, keys });
   await Promise.all(
     indexes.map(async (number) => {
       const index = number - 1;
@@ -234,12 +240,38 @@ export async function runKvrWorkload(
       client.close();
     }),
   );
+  await witnessing;
   firings.stop();
   await ctx.nemesisDone;
   const { client: reader } = clusterClient(ctx, READER_INDEX, params, window.signal);
   await readBack(reader, keys, window.signal);
   reader.close();
   window.abort();
+}
+
+/**
+ * The witness creates keys nobody else touches, one every WITNESS_EVERY_MS: each one
+ * acknowledged before a crash and read back after the heal, with no other call on it, is a
+ * write the durability checker can judge whatever the other clients did.
+ */
+async function witness(
+  ctx: KvrWorkloadContext,
+  params: KvrWorkloadParams,
+  run: { endAt: number; pacer: Pacer; signal: AbortSignal; keys: Set<string> },
+): Promise<void> {
+  const { client } = clusterClient(ctx, WITNESS_INDEX, params, run.signal);
+  for (let n = 1; ctx.recorder.now() < run.endAt && !run.signal.aborted; n++) {
+    if (client.cookie === undefined) {
+      await client.learnCookie(Number.POSITIVE_INFINITY);
+      continue;
+    }
+    await run.pacer.take(run.signal);
+    const key = `/w${n}`;
+    run.keys.add(key);
+    await client.perform({ proc: "CREATE", key, val: `witness ${n}` });
+    await sleep(WITNESS_EVERY_MS * ctx.timeScale, run.signal);
+  }
+  client.close();
 }
 
 /** How many answered calls a client remembers for the answer firings (one comes within a few). */
