@@ -48,7 +48,7 @@ describe("the docker runtime gives the process runtime's verdicts", () => {
     ["rpc", "fixtures/rpc/cpp-reference", ["clean", "crash-after-ack", "duplicates"]],
     ["rpc", "fixtures/rpc/bug-memory-only", ["clean", "crash-after-ack"]],
     ["rpc", "fixtures/rpc/python-reference", ["clean", "crash-after-ack"]],
-    ["consensus", "fixtures/consensus/cpp-reference", ["clean"]],
+    // Lab 2's and lab 3's references: docker-lab2 and docker-kvr.
   ];
   it.each(cases)("%s %s", { timeout: 300_000 }, async (lab, submission, scenarios) => {
     const docker = await run(lab, submission, scenarios, "docker");

@@ -1,6 +1,7 @@
 /**
  * Lab 1 end to end, with real processes and a real toxiproxy-server: the references pass every
- * scenario on three seeds; each buggy fixture fails on the property it breaks (and only that
+ * scenario (one seed here, to keep the suite under 30 minutes; seeds 1 to 20:
+ * scripts/repeat-references.sh); each buggy fixture fails on the property it breaks (and only that
  * one stands out); broken submissions become failed checks with evidence, never a crash.
  */
 import { readFile } from "node:fs/promises";
@@ -12,7 +13,7 @@ import { explain, fixtureRunner, TIME_SCALE, verdictOf } from "./support/e2e.ts"
 const run = fixtureRunner("rpc");
 
 describe.each(["cpp-reference", "python-reference"])("the %s submission", (reference) => {
-  it.each([1, 2, 3])("passes every scenario on seed %i", async (seed) => {
+  it.each([1])("passes every scenario on seed %i", async (seed) => {
     const summary = await run(reference, [], seed);
     expect(summary.build?.ok).toBe(true);
     expect(explain(summary.results)).toBe("");
