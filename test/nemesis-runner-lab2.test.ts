@@ -8,88 +8,18 @@ import { isolate, partitionBlackholes } from "../src/nemesis/partition.ts";
 import type { DecisionReaction, NemesisPlan, Range } from "../src/nemesis/plan.ts";
 import { drawReaction, reactionRng, reactionsOf } from "../src/nemesis/reactions.ts";
 import { type NemesisRunOptions, runSchedule } from "../src/nemesis/runner.ts";
-import type { AppliedFault, LinkFault, LinkFaultTarget } from "../src/net/fault-network.ts";
-import type { NodeRuntime, NodeStartResult } from "../src/runtime/types.ts";
 import type { NemesisEvent, NemesisSkipEvent, ScheduledFault } from "../src/trace/events.ts";
+import { FakeNetwork, FakeRuntime, until } from "./support/nemesis-fakes.ts";
 import { observedTrace } from "./support/observed-trace.ts";
 
 const NODES = ["n1", "n2", "n3", "n4", "n5"];
 const LINKS = NODES.flatMap((a) => NODES.filter((b) => b !== a).map((b) => `${a}-${b}`));
 
-/** Records what the runner asks of the nodes; kills take `killMs`, restarts `restartMs`. */
-class FakeRuntime implements NodeRuntime {
-  readonly kind = "process";
-  readonly fatalReason = undefined;
-  readonly calls: string[] = [];
-  readonly #down = new Set<string>();
-  readonly #paused = new Set<string>();
-  /** Nodes whose restarts fail (they stay down). */
-  readonly failingRestarts = new Set<string>();
-  killMs = 0;
-  restartMs = 0;
-
-  async start(): Promise<NodeStartResult> {
-    return { ok: true };
-  }
-  async kill(node: string): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, this.killMs));
-    this.calls.push(`kill ${node}`);
-    this.#down.add(node);
-  }
-  async restart(node: string): Promise<NodeStartResult> {
-    await new Promise((resolve) => setTimeout(resolve, this.restartMs));
-    this.calls.push(`restart ${node}`);
-    if (this.failingRestarts.has(node)) return { ok: false, reason: "never became ready" };
-    this.#down.delete(node);
-    return { ok: true };
-  }
-  async pause(node: string): Promise<void> {
-    this.calls.push(`pause ${node}`);
-    this.#paused.add(node);
-  }
-  async resume(node: string): Promise<void> {
-    this.calls.push(`resume ${node}`);
-    this.#paused.delete(node);
-  }
-  isUp(node: string): boolean {
-    return !this.#down.has(node);
-  }
-  isPaused(node: string): boolean {
-    return this.#paused.has(node);
-  }
-  async sampleMemory(): Promise<number> {
-    return 0;
-  }
-  async stopAll(): Promise<void> {}
-  markDown(node: string): void {
-    this.#down.add(node);
-  }
-}
-
-class FakeNetwork implements LinkFaultTarget {
-  readonly applied: LinkFault[] = [];
-  readonly removed: LinkFault[] = [];
-  heals = 0;
-  async apply(fault: LinkFault): Promise<AppliedFault> {
-    this.applied.push(fault);
-    return { fault };
-  }
-  async remove(applied: AppliedFault): Promise<void> {
-    this.removed.push(applied.fault);
-  }
-  async healAll(): Promise<void> {
-    this.heals += 1;
-  }
-  links(): string[] {
-    return LINKS;
-  }
-}
-
 /** The run's trace, fake nodes and a fake network. */
 function harness() {
   const { events, listeners, now, emit, observe } = observedTrace();
   const runtime = new FakeRuntime();
-  const network = new FakeNetwork();
+  const network = new FakeNetwork(LINKS);
   const options: NemesisRunOptions = { network, runtime, emit, now, observe };
   const decide = (node: string, slot: number) =>
     emit({ type: "node.event", t: now(), node, event: { type: "decide", slot, value: "" } });
@@ -155,14 +85,6 @@ function harnessWithSlowCuts(cutMs: number) {
     return apply(fault);
   };
   return h;
-}
-
-async function until(what: string, done: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!done()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe("runner: group faults, partitions, stable periods", () => {
