@@ -6,14 +6,14 @@
  * Clients share keys two by two and call different nodes, so a read right after a write that
  * another node answered shows a stale read, and CREATE / REMOVE on the same keys show a call
  * executed twice. No call is ever abandoned: after the final heal every pending call is sent
- * again until answered, within the termination bound; then a reader reads every key back.
+ * again until answered, within the termination bound; then a reader reads every key back through every node.
  */
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { KV_BOOT_CALL, kvProgram } from "../../../src/kv/kv-program.ts";
 import type { KvCall, KvResult } from "../../../src/kv/kv-types.ts";
-import type { TraceEvent } from "../../../src/trace/events.ts";
 import { OperationGenerator } from "../../../src/kv/operation-generator.ts";
+import type { TraceEvent } from "../../../src/trace/events.ts";
 import { AmoClient, type Router, type SentCall, sleep } from "../../../src/workload/amo-client.ts";
 import { clientIds } from "../../../src/workload/client-ids.ts";
 import type { Endpoint, RpcRecorder } from "../../../src/workload/traced-connection.ts";
@@ -243,8 +243,8 @@ export async function runKvrWorkload(
   await witnessing;
   firings.stop();
   await ctx.nemesisDone;
-  const { client: reader } = clusterClient(ctx, READER_INDEX, params, window.signal);
-  await readBack(reader, keys, window.signal);
+  const { client: reader, router } = clusterClient(ctx, READER_INDEX, params, window.signal);
+  await readBack(reader, keys, { nodes: ctx.nodes, router, pacer, signal: window.signal });
   reader.close();
   window.abort();
 }
@@ -298,9 +298,15 @@ async function askTheOtherSide(
 
 /**
  * Reads every key touched (and its parents) back after the final heal, through the log like
- * any call (AUTH_AMO): the state every crash must have kept.
+ * any call (AUTH_AMO): the state every crash must have kept. Each key is read through every
+ * node (each one answers from its own copy of the state machine, so a node whose copy went
+ * astray shows), its children listed through one.
  */
-async function readBack(reader: KvClient, keys: Set<string>, signal: AbortSignal): Promise<void> {
+async function readBack(
+  reader: KvClient,
+  keys: Set<string>,
+  run: { nodes: readonly string[]; router: SteerableRouter; pacer: Pacer; signal: AbortSignal },
+): Promise<void> {
   const all = new Set<string>();
   for (const key of keys) {
     const parts = key.split("/").filter(Boolean);
@@ -308,8 +314,13 @@ async function readBack(reader: KvClient, keys: Set<string>, signal: AbortSignal
   }
   await reader.learnCookie(Number.POSITIVE_INFINITY);
   for (const key of [...all].sort()) {
-    if (signal.aborted) return;
-    await reader.perform({ proc: "GET", key });
+    for (const node of run.nodes) {
+      if (run.signal.aborted) return;
+      await run.pacer.take(run.signal);
+      run.router.sendNextTo(node);
+      await reader.perform({ proc: "GET", key });
+    }
+    await run.pacer.take(run.signal);
     await reader.perform({ proc: "LIST", key });
   }
 }
