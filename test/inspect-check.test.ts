@@ -74,6 +74,20 @@ const LIVE: Record<string, { verdict: string; checks: Record<string, Verdict> }>
       "fault-integrity": "skipped",
     },
   },
+  "kvr-bug-cache-per-node-clean.jsonl": {
+    verdict: "fail",
+    checks: {
+      linearizability: "fail",
+      durability: "skipped",
+      "cluster-cookie": "pass",
+      "wire-conformance": "pass",
+      availability: "skipped",
+      termination: "pass",
+      "memory-bound": "skipped",
+      evidence: "pass",
+      "fault-integrity": "pass",
+    },
+  },
   "rpc-cpp-reference-crash-after-ack.jsonl": {
     verdict: "pass",
     checks: {
