@@ -11,7 +11,9 @@
  *   instead of hours), FIRST_FAILURE=1 (a seed's scenarios one at a time, those that caught
  *   the fixture most often on earlier seeds first, stopping at the first failure: a run fails
  *   if any scenario does, so the count is the same, and a bug costs one scenario a seed; the
- *   table then says which scenario caught it).
+ *   table then says which scenario caught it), PROPERTY=name (a run counts as caught only when
+ *   that property fails: how often a fixture fails its own property; with FIRST_FAILURE a seed
+ *   stops at the first scenario where it does).
  */
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir } from "node:fs/promises";
@@ -46,6 +48,10 @@ if (!RUNTIME_KINDS.includes(runtime))
 const timeScale = Number(process.env.TIME_SCALE ?? 1);
 const scenarios = (process.env.SCENARIOS ?? "").split(",").filter(Boolean);
 const firstFailure = process.env.FIRST_FAILURE === "1";
+const property = process.env.PROPERTY;
+/** Whether these failed properties catch the fixture. */
+const catches = (failed: string[]) =>
+  property === undefined ? failed.length > 0 : failed.includes(property);
 const fixtures =
   named.length > 0
     ? named
@@ -69,7 +75,7 @@ function verdictOfSeed(results: ScenarioResult[]): { failed: string[]; harness: 
 }
 
 console.log(
-  `lab ${lab}, ${runtime} runtime, time scale ${timeScale}, seeds ${seeds[0]}..${seeds.at(-1)}, scenarios ${scenarios.join(", ") || "all"}, output ${outDir}`,
+  `lab ${lab}, ${runtime} runtime, time scale ${timeScale}, seeds ${seeds[0]}..${seeds.at(-1)}, scenarios ${scenarios.join(", ") || "all"}${property ? `, caught when ${property} fails` : ""}, output ${outDir}`,
 );
 console.log(
   `${"fixture".padEnd(28)} ${"failed".padStart(8)} ${"errors".padStart(7)}  properties that failed (runs)`,
@@ -110,7 +116,7 @@ async function runUntilCaught(
       const summary = await run(fixture, [seed], [name], join(outDir, fixture, `${name}-${seed}`));
       if (summary.status !== "completed") return `${summary.status} ${summary.build?.reason ?? ""}`;
       results.push(...summary.results);
-      if (verdictOfSeed(summary.results).failed.length > 0) {
+      if (catches(verdictOfSeed(summary.results).failed)) {
         caughtBy.set(name, (caughtBy.get(name) ?? 0) + 1);
         break;
       }
@@ -144,7 +150,7 @@ for (const fixture of fixtures) {
   let harnessRuns = 0;
   for (const seed of seeds) {
     const { failed, harness } = verdictOfSeed(results.filter((r) => r.seed === seed));
-    if (failed.length > 0) failedRuns++;
+    if (catches(failed)) failedRuns++;
     if (harness) harnessRuns++;
     for (const name of failed) properties.set(name, (properties.get(name) ?? 0) + 1);
   }
