@@ -10,7 +10,7 @@ import { reactionsOf } from "../src/nemesis/reactions.ts";
 import { runSchedule } from "../src/nemesis/runner.ts";
 import type { ReplyOutcome } from "../src/rpc/reply-outcome.ts";
 import type { NemesisEvent } from "../src/trace/events.ts";
-import { FakeNetwork, FakeRuntime, until } from "./support/nemesis-fakes.ts";
+import { FakeNetwork, FakeRuntime, reactionsOnly, until } from "./support/nemesis-fakes.ts";
 import { observedTrace } from "./support/observed-trace.ts";
 
 const NODES = ["n1", "n2", "n3"];
@@ -21,15 +21,8 @@ const LINKS = [
 const WRITE = 3;
 const READ = 4;
 
-const plan = (times: number): NemesisPlan => ({
-  durationMs: 60_000,
-  quietEndMs: 0,
-  gapMs: { min: 1, max: 1 },
-  faultDurationMs: { min: 1, max: 1 },
-  overlap: false,
-  minStableMs: 0,
-  faults: [],
-  reactions: [
+const plan = (times: number): NemesisPlan =>
+  reactionsOnly(60_000, [
     {
       on: "reply",
       procs: [1, 2, WRITE],
@@ -37,8 +30,7 @@ const plan = (times: number): NemesisPlan => ({
       do: "isolate-answerer",
       holdMs: { min: 50, max: 50 },
     },
-  ],
-});
+  ]);
 
 function harness(times: number) {
   const { events, now, emit, observe } = observedTrace();

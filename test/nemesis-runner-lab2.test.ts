@@ -9,7 +9,7 @@ import type { DecisionReaction, NemesisPlan, Range } from "../src/nemesis/plan.t
 import { drawReaction, reactionRng, reactionsOf } from "../src/nemesis/reactions.ts";
 import { type NemesisRunOptions, runSchedule } from "../src/nemesis/runner.ts";
 import type { NemesisEvent, NemesisSkipEvent, ScheduledFault } from "../src/trace/events.ts";
-import { FakeNetwork, FakeRuntime, until } from "./support/nemesis-fakes.ts";
+import { FakeNetwork, FakeRuntime, reactionsOnly, until } from "./support/nemesis-fakes.ts";
 import { observedTrace } from "./support/observed-trace.ts";
 
 const NODES = ["n1", "n2", "n3", "n4", "n5"];
@@ -63,16 +63,8 @@ const plan = (
   windowMs: number,
   restartAfterMs = { min: 150, max: 250 },
   maxHoldMs = 30_000,
-): NemesisPlan => ({
-  durationMs: windowMs,
-  quietEndMs: 0,
-  gapMs: { min: 1, max: 1 },
-  faultDurationMs: { min: 1, max: 1 },
-  overlap: false,
-  minStableMs: 0,
-  faults: [],
-  reactions: [reaction("isolate-decider-crash-minority", restartAfterMs, maxHoldMs)],
-});
+): NemesisPlan =>
+  reactionsOnly(windowMs, [reaction("isolate-decider-crash-minority", restartAfterMs, maxHoldMs)]);
 const scheduleOpts = { timeScale: 1, links: LINKS, nodes: NODES };
 
 /** The harness, with toxic changes that take cutMs each and show as "cut <link>" calls. */

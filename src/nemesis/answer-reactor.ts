@@ -10,7 +10,7 @@ import { isolate } from "./partition.ts";
 import type { AnswerReaction } from "./plan.ts";
 import { draw } from "./random.ts";
 import { canReact, type ReactionSpec, reactionRng, shortestFiringMs } from "./reactions.ts";
-import type { ReactorContext } from "./reactor.ts";
+import { closeWindow, type ReactorContext } from "./reactor.ts";
 
 interface LiveAnswerReaction {
   spec: ReactionSpec<AnswerReaction>;
@@ -46,11 +46,8 @@ export class AnswerReactor {
 
   /** Closes the window at the latest reaction's untilMs; `base` is the timers' reference. */
   closeWindowAt(base: number): void {
-    const { timeline, startAt } = this.#run;
-    const untilMs = Math.max(...this.#reactions.map((r) => r.spec.untilMs));
-    timeline.after(startAt + untilMs - base, "close the answer reactions' window", async () => {
+    closeWindow(this.#run, this.#reactions, base, () => {
       this.#windowOpen = false;
-      timeline.settle();
     });
   }
 

@@ -14,6 +14,7 @@ import type {
 } from "../trace/events.ts";
 import type { FaultState } from "./fault-state.ts";
 import type { FaultSteps } from "./fault-steps.ts";
+import type { DecisionReaction } from "./plan.ts";
 import {
   canReact,
   drawReaction,
@@ -22,7 +23,6 @@ import {
   reactionRng,
   shortestFiringMs,
 } from "./reactions.ts";
-import type { DecisionReaction } from "./plan.ts";
 import type { Timeline } from "./timeline.ts";
 
 /**
@@ -40,6 +40,23 @@ export interface ReactorContext {
   now: () => number;
   /** Run time (now()'s clock) where the schedule's 0 lies. */
   startAt: number;
+}
+
+/**
+ * Calls `close` at the latest reaction's untilMs (`base`: the timers' reference), and lets the
+ * run finish then: a run is not over while reactions may fire.
+ */
+export function closeWindow(
+  run: ReactorContext,
+  reactions: readonly { spec: ReactionSpec }[],
+  base: number,
+  close: () => void,
+): void {
+  const untilMs = Math.max(...reactions.map((r) => r.spec.untilMs));
+  run.timeline.after(run.startAt + untilMs - base, "close the reactions' window", async () => {
+    close();
+    run.timeline.settle();
+  });
 }
 
 /** A reaction with its generator and how often it fired. */
@@ -81,11 +98,8 @@ export class Reactor {
 
   /** Closes the window at the latest reaction's untilMs; `base` is the timers' reference. */
   closeWindowAt(base: number): void {
-    const { timeline, startAt } = this.#run;
-    const untilMs = Math.max(...this.#reactions.map((r) => r.spec.untilMs));
-    timeline.after(startAt + untilMs - base, "close the reactions' window", async () => {
+    closeWindow(this.#run, this.#reactions, base, () => {
       this.#windowOpen = false;
-      timeline.settle();
     });
   }
 

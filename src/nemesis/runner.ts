@@ -11,9 +11,9 @@
  */
 
 import type { ScheduledFault, TraceEvent } from "../trace/events.ts";
+import { AnswerReactor } from "./answer-reactor.ts";
 import { FaultState, type FaultTargets } from "./fault-state.ts";
 import { FaultSteps } from "./fault-steps.ts";
-import { AnswerReactor } from "./answer-reactor.ts";
 import type { AnswerReaction } from "./plan.ts";
 import { isDecisionSpec, type ReactionSpec } from "./reactions.ts";
 import { Reactor } from "./reactor.ts";

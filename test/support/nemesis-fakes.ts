@@ -1,4 +1,5 @@
 /** A fake node runtime and fault network for the nemesis runner's tests: what they are asked. */
+import type { NemesisPlan, Reaction } from "../../src/nemesis/plan.ts";
 import type { AppliedFault, LinkFault, LinkFaultTarget } from "../../src/net/fault-network.ts";
 import type { NodeRuntime, NodeStartResult } from "../../src/runtime/types.ts";
 
@@ -83,3 +84,15 @@ export async function until(what: string, done: () => boolean, timeoutMs = 10_00
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** A plan of reactions alone, their window `windowMs` long. */
+export const reactionsOnly = (windowMs: number, reactions: Reaction[]): NemesisPlan => ({
+  durationMs: windowMs,
+  quietEndMs: 0,
+  gapMs: { min: 1, max: 1 },
+  faultDurationMs: { min: 1, max: 1 },
+  overlap: false,
+  minStableMs: 0,
+  faults: [],
+  reactions,
+});

@@ -7,7 +7,7 @@
  */
 
 import { AUTH_AMO } from "../../rpc/amo-credential.ts";
-import type { RpcSendEvent, SentCredential, Trace } from "../../trace/events.ts";
+import type { RpcSendEvent, SentCredential, Trace, TraceEvent } from "../../trace/events.ts";
 import { isKvResult, KV_PROCS, KV_PROG } from "../kv-types.ts";
 
 export type Credential =
@@ -61,6 +61,15 @@ export interface CookieTimeline {
 const isBootCall = (s: RpcSendEvent): boolean =>
   s.prog === KV_PROG && s.vers === 1 && s.proc === KV_PROCS.BOOT && s.deviation === undefined;
 
+/** The cookie `e` carries if it is a SUCCESS reply to one of `bootSends` ("conn:xid"). */
+function bootCookieOf(e: TraceEvent, bootSends: Set<string>): string | undefined {
+  if (e.type !== "rpc.reply" || !bootSends.has(`${e.conn}:${e.xid}`)) return undefined;
+  const o = e.outcome;
+  return o.kind === "success" && isKvResult(o.result) && o.result.proc === "BOOT"
+    ? o.result.cookie
+    : undefined;
+}
+
 export function followCookies(trace: Trace): CookieTimeline {
   const node = trace.header.nodes[0];
   const statusAtSend = new Map<number, CookieStatus>();
@@ -107,15 +116,11 @@ export function followCookies(trace: Trace): CookieTimeline {
               ? "current"
               : "stale";
       statusAtSend.set(index, status);
-    } else if (
-      e.type === "rpc.reply" &&
-      bootSends.has(`${e.conn}:${e.xid}`) &&
-      e.outcome.kind === "success" &&
-      isKvResult(e.outcome.result) &&
-      e.outcome.result.proc === "BOOT"
-    ) {
-      current = e.outcome.result.cookie;
-      bootReplies.push({ event: index, cookie: current, incarnation });
+    } else {
+      const cookie = bootCookieOf(e, bootSends);
+      if (cookie === undefined) return;
+      current = cookie;
+      bootReplies.push({ event: index, cookie, incarnation });
     }
   });
   return { statusAtSend, incarnationAtSend, bootReplies };
@@ -145,15 +150,11 @@ export function followClusterCookie(trace: Trace): CookieTimeline {
               ? "current"
               : "stale";
       statusAtSend.set(index, status);
-    } else if (
-      e.type === "rpc.reply" &&
-      bootSends.has(`${e.conn}:${e.xid}`) &&
-      e.outcome.kind === "success" &&
-      isKvResult(e.outcome.result) &&
-      e.outcome.result.proc === "BOOT"
-    ) {
-      cluster ??= e.outcome.result.cookie;
-      bootReplies.push({ event: index, cookie: e.outcome.result.cookie, incarnation: undefined });
+    } else {
+      const cookie = bootCookieOf(e, bootSends);
+      if (cookie === undefined) return;
+      cluster ??= cookie;
+      bootReplies.push({ event: index, cookie, incarnation: undefined });
     }
   });
   return { statusAtSend, incarnationAtSend: new Map(), bootReplies };
