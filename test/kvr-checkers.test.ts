@@ -160,6 +160,18 @@ describe("kvr availability", () => {
     expect(r.verdict).toBe("fail");
     expect(r.evidence[0]?.message).toMatch(/sent to n2 at 2\.0 s.*no reply within 2000 ms/);
   });
+
+  it("owes nothing to a late duplicate of a call already answered", () => {
+    const { b, to } = cluster(params);
+    b.fault(0, 1000, 1, { kind: "crash", node: "n3", restartAfterMs: 500 });
+    const op = b.invoke(2000, "c1", get("/a")).send(2000, to("c1", "n3"));
+    op.ok(2100, "KV_KEY_NOT_FOUND");
+    // To n1, of the majority stable since 0 s; the client dropped the connection before any reply.
+    op.send(2200, { ...to("c1", "n1"), kind: "duplicate" });
+    const r = check("availability", b.end(10_000).trace());
+    expect(r.verdict).toBe("pass");
+    expect(r.summary).toMatch(/Every one of \d+ call/);
+  });
 });
 
 describe("kvr wire-conformance: lab 1's wire rules with the cluster's one cookie", () => {

@@ -2,8 +2,10 @@
  * availability: during each stable period (src/check/stable-periods.ts) of at least stableMs
  * in which a majority M runs, unpaused, with fault-free links among itself and to the clients,
  * every call sent or sent again to a node of M during the period, at least withinMs before it
- * ends, is answered within withinMs of that transmission (its first one in the period). Judged
- * only in scenarios that state params.availability.
+ * ends, is answered within withinMs of that transmission (its first one in the period). A call
+ * already answered is owed nothing more: a late duplicate of it tests at-most-once, and the
+ * client may drop its connection before the duplicate's reply (at the end of its run, say).
+ * Judged only in scenarios that state params.availability.
  */
 import { countedVerdict, skippedResult } from "../../../src/check/counted-verdict.ts";
 import { availabilityParams } from "../../../src/check/scenario-params.ts";
@@ -18,11 +20,17 @@ const MAX_EVIDENCE = 20;
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
-/** The first transmission of `r` to a node of the period's M that the period obliges. */
+/** The first transmission of `r`, still unanswered, to a node of the period's M that the period obliges. */
 function obligation(r: RoutedOp, p: StablePeriod, withinMs: number) {
   const members = new Set(p.members);
+  const answeredAt = r.replies[0]?.t ?? Number.POSITIVE_INFINITY;
   return r.sent.find(
-    (s) => s.node !== undefined && members.has(s.node) && s.t >= p.from && s.t <= p.to - withinMs,
+    (s) =>
+      s.node !== undefined &&
+      members.has(s.node) &&
+      s.t >= p.from &&
+      s.t <= p.to - withinMs &&
+      s.t < answeredAt,
   );
 }
 
