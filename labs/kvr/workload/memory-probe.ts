@@ -12,8 +12,8 @@ import { clusterClient } from "./workload.ts";
 
 const CLIENTS = 4;
 const WARM_UP_PER_CLIENT = 50;
-/** 2,000 replies of 64 KiB: 125 MiB a node that never prunes its replay cache keeps. */
-const CALLS_PER_CLIENT = 500;
+/** 1,600 replies of 64 KiB: 100 MiB a node that never prunes its replay cache keeps. */
+const CALLS_PER_CLIENT = 400;
 const CALLS_PER_SECOND = 190;
 const VALUE = "m".repeat(64 * 1024);
 const TIMING = { retransmitMs: 1000, sameNodeChance: 0.25 };
