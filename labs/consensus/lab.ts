@@ -4,11 +4,11 @@
  */
 
 import type { CallFilter, DriverContext, Lab } from "../../src/lab/lab.ts";
+import { terminationBoundMs } from "../../src/lab/termination-bound.ts";
 import { quote } from "../../src/rpc/describe-reply.ts";
 import { RpcRecorder } from "../../src/workload/traced-connection.ts";
 import { consensusCheckers } from "./check/index.ts";
 import { consProgram } from "./protocol/cons-program.ts";
-import { terminationBoundMs } from "./workload/termination-bound.ts";
 import { type ConsensusWorkloadParams, runConsensusWorkload } from "./workload/workload.ts";
 
 async function run(ctx: DriverContext): Promise<void> {

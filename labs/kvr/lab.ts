@@ -6,19 +6,12 @@
  */
 import { KEY_FILTER } from "../../src/kv/key-filter.ts";
 import { kvProgram } from "../../src/kv/kv-program.ts";
-import type { ScenarioDefinition } from "../../src/lab/definition.ts";
 import type { DriverContext, Lab } from "../../src/lab/lab.ts";
+import { terminationBoundMs } from "../../src/lab/termination-bound.ts";
 import { RpcRecorder } from "../../src/workload/traced-connection.ts";
 import { kvrCheckers } from "./check/index.ts";
-import { DEFAULT_TERMINATION_BOUND_MS } from "./check/termination.ts";
 import { memoryProbe } from "./workload/memory-probe.ts";
 import { type KvrWorkloadParams, runKvrWorkload } from "./workload/workload.ts";
-
-/** The scenario's termination bound (params.terminationBoundMs, else the checker's), scaled. */
-function terminationBoundMs(scenario: ScenarioDefinition, timeScale: number): number {
-  const bound = scenario.params?.terminationBoundMs;
-  return (typeof bound === "number" ? bound : DEFAULT_TERMINATION_BOUND_MS) * timeScale;
-}
 
 async function run(ctx: DriverContext): Promise<void> {
   const recorder = new RpcRecorder(ctx.emit, ctx.now);

@@ -1,7 +1,7 @@
 /**
- * Lab 2's scenario parameters, read from header.params (already scaled to the run's time
- * scale): `terminationBoundMs` and `availability: { stableMs, withinMs, maxLatencyMs }`.
- * A malformed value is reported, never guessed at.
+ * Scenario parameters of the labs with a group of nodes, read from header.params (already
+ * scaled to the run's time scale): `terminationBoundMs` and `availability: { stableMs,
+ * withinMs, maxLatencyMs }`. A malformed value is reported, never guessed at.
  */
 import type { Trace } from "../trace/events.ts";
 
@@ -19,9 +19,14 @@ export type Param<T> = { ok: true; value: T } | { ok: false; why: string };
 const isDuration = (v: unknown): v is number =>
   typeof v === "number" && Number.isFinite(v) && v >= 0;
 
-export function terminationBound(trace: Trace): Param<number> | undefined {
+/** How long after the final heal termination may take where a scenario does not say (unscaled). */
+export const DEFAULT_TERMINATION_BOUND_MS = 30_000;
+
+/** The run's termination bound: params.terminationBoundMs, else the default scaled like the run. */
+export function terminationBound(trace: Trace): Param<number> {
   const v = trace.header.params?.terminationBoundMs;
-  if (v === undefined) return undefined;
+  if (v === undefined)
+    return { ok: true, value: DEFAULT_TERMINATION_BOUND_MS * (trace.header.timeScale || 1) };
   return isDuration(v)
     ? { ok: true, value: v }
     : { ok: false, why: `params.terminationBoundMs is ${JSON.stringify(v)}, not a duration in ms` };

@@ -20,7 +20,6 @@ import { nodeSlots } from "./node-slots.ts";
 import { count, eventList, result } from "./report.ts";
 
 export const TERMINATION = "termination";
-export const DEFAULT_TERMINATION_BOUND_MS = 30_000;
 
 /** Each required slot with the time it became required and the event that made it so. */
 function requiredSlots(h: ConsensusHistory): Map<string, { t: number; event: number }> {
@@ -50,7 +49,7 @@ export function checkTermination(trace: Trace): CheckResult {
   const boundParam = terminationBound(trace);
   if (boundParam && !boundParam.ok)
     return result(TERMINATION, "unknown", `Cannot judge termination: ${boundParam.why}.`);
-  const bound = boundParam?.value ?? DEFAULT_TERMINATION_BOUND_MS * (trace.header.timeScale || 1);
+  const bound = boundParam.value;
   const from = finalHeal(trace);
   if (typeof from === "string")
     return result(TERMINATION, "unknown", `Cannot judge termination: ${from}.`);

@@ -13,7 +13,6 @@ import type { Trace } from "../../../src/trace/events.ts";
 import { nodeList, routedOps } from "./transmissions.ts";
 
 export const TERMINATION = "termination";
-export const DEFAULT_TERMINATION_BOUND_MS = 30_000;
 const MAX_EVIDENCE = 20;
 
 const unknown = (summary: string): CheckResult => ({
@@ -25,8 +24,8 @@ const unknown = (summary: string): CheckResult => ({
 
 export function checkTermination(trace: Trace): CheckResult {
   const boundParam = terminationBound(trace);
-  if (boundParam && !boundParam.ok) return unknown(`Cannot judge termination: ${boundParam.why}.`);
-  const bound = boundParam?.value ?? DEFAULT_TERMINATION_BOUND_MS * (trace.header.timeScale || 1);
+  if (!boundParam.ok) return unknown(`Cannot judge termination: ${boundParam.why}.`);
+  const bound = boundParam.value;
   const from = finalHeal(trace);
   if (typeof from === "string") return unknown(`Cannot judge termination: ${from}.`);
   const endT = trace.events.at(-1)?.t ?? 0;
