@@ -12,7 +12,6 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { checkHistory } from "../src/check/linearizability/check-history.ts";
 import { HISTORY_MODELS } from "../src/lincheck/history-models.ts";
 
 const modelOf = (file: string) => (file.endsWith(".log") ? "etcd" : "kv");

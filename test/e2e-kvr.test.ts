@@ -12,7 +12,7 @@ import { expectCaught, explain, fixtureRunner } from "./support/e2e.ts";
 const run = fixtureRunner("kvr", 1);
 
 /**
- * Every scenario takes 6 to 15 s: the C++ reference runs all of them on one seed, the Python
+ * Every scenario takes 6 to 13 s: the C++ reference runs all of them on one seed, the Python
  * one those with every kind of fault, keeping the suite under 30 minutes. Seeds 1 to 20 of
  * every scenario for both: scripts/repeat-references.sh 20 1 1 process kvr.
  */
