@@ -12,6 +12,7 @@ import {
   loadLabDefinition,
   selectScenarios,
 } from "../lab/definition.ts";
+import { tryPointLatestAt } from "../lab/latest-link.ts";
 import { ManifestError } from "../lab/manifest.ts";
 import { runTests } from "../lab/run-lab.ts";
 import { UsageError } from "../lab/usage-error.ts";
@@ -22,8 +23,9 @@ import { RUNTIME_KINDS, type RuntimeKind } from "../runtime/infrastructure.ts";
 import { registerShrinkCommand } from "../shrink/cli.ts";
 import { parseScheduleFile } from "../shrink/shrink.ts";
 import { labArgument } from "./lab-argument.ts";
-import { parseTimeScale } from "./parse-number.ts";
+import { parseAge, parseTimeScale } from "./parse-number.ts";
 import { checkSeedRange, parseRunCount, parseSeed, randomSeed } from "./seed.ts";
+import { testOutput } from "./test-output.ts";
 
 export const EXIT = { passed: 0, failed: 1, usage: 2, harness: 3, interrupted: 130 } as const;
 
@@ -41,6 +43,7 @@ interface TestCommandOptions {
   quiet: boolean;
   course?: string;
   schedule?: string;
+  json: boolean;
 }
 
 async function testCommand(
@@ -60,7 +63,8 @@ async function testCommand(
     : undefined;
   const controller = new AbortController();
   abortOnSignals(controller);
-  console.log(
+  const output = testOutput(opts.json);
+  output.line(
     `dslab ${HARNESS_VERSION}: lab ${lab}, submission ${submission}, seed${seeds.length > 1 ? "s" : ""} ${seeds.join(", ")}, time scale ${opts.timeScale}, output ${outDir}`,
   );
   const summary = await runTests({
@@ -73,16 +77,23 @@ async function testCommand(
     ...(opts.course ? { course: opts.course } : {}),
     ...(schedule ? { schedule } : {}),
     outDir,
+    // Only the default folder moves dslab-out/latest: an --out elsewhere is not "the last run".
+    ...(opts.out === undefined
+      ? { onOutDirReady: (dir: string) => tryPointLatestAt(dir, output.warn) }
+      : {}),
     signal: controller.signal,
     command: process.env.DSLAB_COMMAND ?? "bin/dslab",
     log: (line) => {
-      if (!quiet || !line.startsWith("running ")) console.log(line);
+      if (!quiet || !line.startsWith("running ")) output.line(line);
     },
-    onResult: (result) => console.log(formatScenario(result)),
+    onResult: (result) => output.line(formatScenario(result)),
   });
+  if (summary.status !== "build-failed") {
+    output.line(formatTotals(summary.results));
+    output.line(`summary: ${outDir}/summary.json`);
+  }
+  output.summary(summary);
   if (summary.status === "build-failed") return EXIT.usage;
-  console.log(formatTotals(summary.results));
-  console.log(`summary: ${outDir}/summary.json`);
   if (summary.status === "interrupted") return EXIT.interrupted;
   if (summary.results.some((r) => r.verdict === "error")) return EXIT.harness;
   return summary.results.every((r) => r.verdict === "pass") ? EXIT.passed : EXIT.failed;
@@ -100,6 +111,22 @@ async function readScheduleOption(file: string, scenarios: string[]) {
     throw new UsageError(`cannot read --schedule ${file}: ${(error as Error).message}`);
   }
   return { faults: parseScheduleFile(text, file), file };
+}
+
+interface CleanCommandOptions {
+  runs: boolean;
+  /** As typed (for the messages) and in milliseconds. */
+  olderThan?: { text: string; ms: number };
+  outRoot: string;
+}
+
+async function cleanRunsCommand(opts: CleanCommandOptions): Promise<number> {
+  const { describePrune, pruneRuns } = await import("../lab/prune-runs.ts");
+  const outcome = await pruneRuns(opts.outRoot, opts.olderThan?.ms);
+  for (const line of describePrune(opts.outRoot, opts.olderThan?.text, outcome)) {
+    console.log(line);
+  }
+  return EXIT.passed;
 }
 
 async function listCommand(lab: string): Promise<number> {
@@ -155,6 +182,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
       "--schedule <file>",
       "replay this fault schedule (written by dslab shrink) instead of the seed's",
     )
+    .option(
+      "--json",
+      "print the run's summary (summary.json) as JSON on stdout at the end; every other line goes to stderr",
+      false,
+    )
     .action(async (lab: string, submission: string, opts: TestCommandOptions) => {
       setExit(await testCommand(lab, submission, opts));
     });
@@ -190,8 +222,28 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
   program
     .command("clean")
-    .description("remove Docker containers, networks and volumes left by dead dslab runs")
-    .action(async () => {
+    .description(
+      "remove Docker containers, networks and volumes left by dead dslab runs; with --runs, old run folders instead",
+    )
+    .option(
+      "--runs",
+      "remove run folders from dslab-out (only those dslab made) instead of Docker objects",
+      false,
+    )
+    .option(
+      "--older-than <age>",
+      "with --runs: only folders unchanged for this long (7d, 12h, 30m)",
+      (value: string) => ({ text: value, ms: parseAge(value) }),
+    )
+    .option("--out-root <dir>", "with --runs: the folder holding the runs", "dslab-out")
+    .action(async (opts: CleanCommandOptions) => {
+      if (opts.runs) {
+        setExit(await cleanRunsCommand(opts));
+        return;
+      }
+      if (opts.olderThan !== undefined) {
+        throw new UsageError("--older-than applies to run folders: add --runs");
+      }
       const { dockerClient } = await import("../host/docker-engine.ts");
       const { cleanDeadRuns } = await import("../runtime/docker-clean.ts");
       console.log(`removed ${await cleanDeadRuns(await dockerClient())} objects of dead runs`);

@@ -35,3 +35,17 @@ export function decimalNumber(min: number, max: number, what: string): (value: s
 export const parseSeconds = decimalNumber(1, 7 * 24 * 3600, "a duration in seconds");
 
 export const parseTimeScale = decimalNumber(0.1, 100, "a time scale");
+
+const AGE = /^(\d+)([dhm])$/;
+const AGE_UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000 } as const;
+
+/** An age such as 7d, 12h or 30m (dslab clean --older-than), in milliseconds. */
+export function parseAge(value: string): number {
+  const match = AGE.exec(value);
+  if (!match) {
+    throw new InvalidArgumentError(
+      `"${value}" is not an age: write a whole number and a unit, d (days), h (hours) or m (minutes), e.g. 7d, 12h or 30m`,
+    );
+  }
+  return Number(match[1]) * AGE_UNIT_MS[match[2] as keyof typeof AGE_UNIT_MS];
+}

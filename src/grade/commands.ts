@@ -9,6 +9,7 @@ import { decimalNumber, parseSeconds, parseTimeScale, wholeNumber } from "../cli
 import { checkSeedRange, parseRunCount, parseSeed } from "../cli/seed.ts";
 import { handOverSignals, killTrackedGroups } from "../host/reaper.ts";
 import { courseWarnings, type RepeatRule } from "../lab/definition.ts";
+import { tryPointLatestAt } from "../lab/latest-link.ts";
 import { UsageError } from "../lab/usage-error.ts";
 import { HARNESS_VERSION } from "../lab/version.ts";
 import { RUNTIME_KINDS, type RuntimeKind } from "../runtime/infrastructure.ts";
@@ -283,6 +284,15 @@ async function gradeCommand(
     ...(repeat ? { repeat } : {}),
     ...(opts.budget ? { budgetMs: opts.budget * 1000 } : {}),
     outDir,
+    // Only the default folder moves dslab-out/latest: an --out elsewhere is not "the last run".
+    ...(opts.out === undefined
+      ? {
+          onOutDirReady: (dir: string) =>
+            tryPointLatestAt(dir, (line) =>
+              console.error(opts.view === "student" ? redactor.shown(line) : line),
+            ),
+        }
+      : {}),
     paths: {
       ...(opts.results ? { results: opts.results } : {}),
       ...(opts.junit ? { junit: opts.junit } : {}),

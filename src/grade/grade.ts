@@ -49,6 +49,8 @@ export interface GradeOptions {
   signal: AbortSignal;
   command: string;
   log: (line: string) => void;
+  /** Called once the output folder is ready (absolute path), before the build. */
+  onOutDirReady?: (outDir: string) => Promise<void>;
 }
 
 export interface GradeOutcome {
@@ -74,6 +76,7 @@ export async function gradeSubmission(options: GradeOptions): Promise<GradeOutco
   });
   // Before the first report is written; a bad --out is the grader's usage error.
   const outDir = await prepareOutDir(options.outDir, [options.submission]);
+  await options.onOutDirReady?.(outDir);
   const fingerprints = await gradeFingerprints(options.lab, options.submission, options.course);
   const write = reportWriter(
     {

@@ -11,7 +11,7 @@ import { UsageError } from "./usage-error.ts";
 
 /** The file that marks a directory as dslab's output (summary.json marks older ones). */
 export const OUT_MARKER = ".dslab-out";
-const OLDER_MARKER = "summary.json";
+export const OLDER_OUT_MARKER = "summary.json";
 
 /**
  * Makes `outDir` ready for this run and returns its absolute path. `sources` are the
@@ -45,7 +45,11 @@ export async function prepareOutDir(outDir: string, sources: string[]): Promise<
     const entries = await readdir(dir).catch((error: Error) => {
       throw new UsageError(`${where} cannot be read (${error.message}); choose another with --out`);
     });
-    if (entries.length > 0 && !entries.includes(OUT_MARKER) && !entries.includes(OLDER_MARKER)) {
+    if (
+      entries.length > 0 &&
+      !entries.includes(OUT_MARKER) &&
+      !entries.includes(OLDER_OUT_MARKER)
+    ) {
       throw new UsageError(
         `${where} already holds files that dslab did not write; choose an empty or new directory with --out`,
       );

@@ -49,6 +49,8 @@ export interface TestOptions {
   runtime?: RuntimeKind;
   /** Asked right before each run (after the build); false skips it: it stays in notRun. */
   shouldStart?: (run: { scenario: ScenarioDefinition; seed: number }) => boolean;
+  /** Called once the output folder is ready (absolute path), before the build. */
+  onOutDirReady?: (outDir: string) => Promise<void>;
 }
 
 export interface TestSummary {
@@ -101,6 +103,7 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
     options.course,
   );
   const outDir = await prepareOutDir(options.outDir, [submission]);
+  await options.onOutDirReady?.(outDir);
   if (options.runtime === "docker") {
     await (await import("../host/docker-engine.ts")).ensureDockerReady(options.log);
   } else {
