@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { Command, CommanderError, Option } from "commander";
 import { abortOnSignals, addGradeCommands } from "../grade/commands.ts";
+import { registerInitCommand } from "../init/cli.ts";
 import { registerTraceCommands } from "../inspect/cli.ts";
 import {
   CourseFileError,
@@ -249,6 +250,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       console.log(`removed ${await cleanDeadRuns(await dockerClient())} objects of dead runs`);
       setExit(EXIT.passed);
     });
+  registerInitCommand(program, () => setExit(EXIT.passed));
   registerTraceCommands(program, (outcome) => setExit(EXIT[outcome]));
   registerShrinkCommand(program, (outcome) => setExit(EXIT[outcome]));
   registerLincheckCommand(program, setExit);

@@ -19,8 +19,12 @@ export function describeOutcome<Result extends ProgramResult>(
     case "success":
       return `SUCCESS ${describeResult(outcome.result)}`;
     case "accepted-error":
-      return outcome.mismatch
-        ? `${outcome.stat} (${outcome.mismatch.low}, ${outcome.mismatch.high})`
+      if (outcome.mismatch) {
+        return `${outcome.stat} (${outcome.mismatch.low}, ${outcome.mismatch.high})`;
+      }
+      // A starter kit's TODO answers so: say what it means to the student who reads it first.
+      return outcome.stat === "PROC_UNAVAIL"
+        ? "PROC_UNAVAIL (the server does not implement that procedure)"
         : outcome.stat;
     case "rpc-mismatch":
       return `RPC_MISMATCH (${outcome.low}, ${outcome.high})`;
