@@ -3,6 +3,7 @@
  * unknown); 2 bad usage, manifest or build; 3 the harness itself failed; 130 interrupted.
  */
 import { readFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { Command, CommanderError, Option } from "commander";
 import { abortOnSignals, addGradeCommands } from "../grade/commands.ts";
 import { registerInitCommand } from "../init/cli.ts";
@@ -20,11 +21,12 @@ import { UsageError } from "../lab/usage-error.ts";
 import { HARNESS_VERSION } from "../lab/version.ts";
 import { registerLincheckCommand } from "../lincheck/cli.ts";
 import { formatScenario, formatTotals } from "../report/console.ts";
+import { formatSeedTable } from "../report/seed-table.ts";
 import { RUNTIME_KINDS, type RuntimeKind } from "../runtime/infrastructure.ts";
 import { registerShrinkCommand } from "../shrink/cli.ts";
 import { parseScheduleFile } from "../shrink/shrink.ts";
 import { labArgument } from "./lab-argument.ts";
-import { parseAge, parseTimeScale } from "./parse-number.ts";
+import { parseAge, parseTimeScale, wholeNumber } from "./parse-number.ts";
 import { checkSeedRange, parseRunCount, parseSeed, randomSeed } from "./seed.ts";
 import { testOutput } from "./test-output.ts";
 
@@ -45,6 +47,8 @@ interface TestCommandOptions {
   course?: string;
   schedule?: string;
   json: boolean;
+  jobs: number;
+  keepAll: boolean;
 }
 
 async function testCommand(
@@ -68,6 +72,13 @@ async function testCommand(
   output.line(
     `dslab ${HARNESS_VERSION}: lab ${lab}, submission ${submission}, seed${seeds.length > 1 ? "s" : ""} ${seeds.join(", ")}, time scale ${opts.timeScale}, output ${outDir}`,
   );
+  // Runs share the machine's cores with their nodes: more at once than cores starves them, and
+  // a correct submission must never fail for that.
+  const jobs = Math.min(opts.jobs, availableParallelism());
+  if (jobs < opts.jobs) {
+    output.line(`--jobs ${opts.jobs}: this machine has ${jobs} cores, so ${jobs} runs go at once`);
+  }
+  const keepPassingRuns = seeds.length === 1 || opts.keepAll;
   const summary = await runTests({
     lab,
     submission,
@@ -83,6 +94,8 @@ async function testCommand(
       ? { onOutDirReady: (dir: string) => tryPointLatestAt(dir, output.warn) }
       : {}),
     signal: controller.signal,
+    jobs,
+    keepPassingRuns,
     command: process.env.DSLAB_COMMAND ?? "bin/dslab",
     log: (line) => {
       if (!quiet || !line.startsWith("running ")) output.line(line);
@@ -91,6 +104,15 @@ async function testCommand(
   });
   if (summary.status !== "build-failed") {
     output.line(formatTotals(summary.results));
+    if (seeds.length > 1) {
+      output.line(`seeds ${seeds[0]} to ${seeds.at(-1)}, per scenario:`);
+      for (const line of formatSeedTable(summary.results)) output.line(line);
+      if (!keepPassingRuns) {
+        output.line(
+          "only the runs that did not pass keep their folders (traces); --keep-all keeps every run's",
+        );
+      }
+    }
     output.line(`summary: ${outDir}/summary.json`);
   }
   output.summary(summary);
@@ -164,6 +186,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
       parseSeed,
     )
     .option("--seeds <k>", "run every scenario on k seeds: seed, seed+1, ...", parseRunCount, 1)
+    .option(
+      "--jobs <j>",
+      "with --seeds: run j scenario runs at once (at most one per core)",
+      wholeNumber(1, 64, "a number of jobs"),
+      1,
+    )
+    .option(
+      "--keep-all",
+      "with --seeds: keep every run's folder (default: only those that did not pass)",
+      false,
+    )
     .option("--scenario <name...>", "run only these scenarios (see dslab list <lab>)", [])
     .addOption(
       new Option("--runtime <kind>", "how nodes run: local processes or Docker containers")

@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { killGroup, reaperTag, trackProcessGroup, untrackProcessGroup } from "../host/reaper.ts";
 import { isOutDir, prepareOutDir } from "../lab/out-dir.ts";
+import { runPool } from "../lab/run-pool.ts";
 import { writeFileAtomic } from "./atomic-file.ts";
 import { classCsv, type SubmissionRow } from "./class-csv.ts";
 import type { GradeReport } from "./report.ts";
@@ -84,26 +85,21 @@ export async function gradeAll(options: GradeAllOptions): Promise<GradeAllOutcom
   options.log(
     `grading ${names.length} submission${names.length === 1 ? "" : "s"}${options.shard ? ` (shard ${options.shard.index}/${options.shard.count})` : ""}, ${options.jobs} at a time, output ${outDir}`,
   );
-  let next = 0;
-  const worker = async () => {
-    while (next < names.length && !options.signal.aborted) {
-      const name = names[next++] as string;
-      // Other shards' submissions too: a student's results never show anyone else's.
-      const others = everyone.filter((other) => other !== name).map((other) => join(folder, other));
-      const row = await gradeOne(
-        { name, path: join(folder, name), others },
-        join(outDir, name),
-        options,
-        (pgid) => groups.set(name, pgid),
-      );
-      rows.set(name, row);
-      await saveCsv();
-      options.log(
-        `  ${row.status.padEnd(16)} ${name.padEnd(30)} ${`${row.score}/${row.maxScore}`.padStart(8)} ${row.seconds.toFixed(0).padStart(5)} s`,
-      );
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, options.jobs) }, worker));
+  await runPool(names, options.jobs, options.signal, async (name) => {
+    // Other shards' submissions too: a student's results never show anyone else's.
+    const others = everyone.filter((other) => other !== name).map((other) => join(folder, other));
+    const row = await gradeOne(
+      { name, path: join(folder, name), others },
+      join(outDir, name),
+      options,
+      (pgid) => groups.set(name, pgid),
+    );
+    rows.set(name, row);
+    await saveCsv();
+    options.log(
+      `  ${row.status.padEnd(16)} ${name.padEnd(30)} ${`${row.score}/${row.maxScore}`.padStart(8)} ${row.seconds.toFixed(0).padStart(5)} s`,
+    );
+  });
   return { rows: names.flatMap((name) => rows.get(name) ?? []), csvPath, groups };
 }
 

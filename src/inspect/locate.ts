@@ -45,7 +45,8 @@ export async function locateTraces(target: string): Promise<string[]> {
   const paths = await Promise.all(
     results
       .map((result) => result.tracePath)
-      .filter((path): path is string => typeof path === "string")
+      // "" is a passing run whose folder was not kept (dslab test --seeds without --keep-all).
+      .filter((path): path is string => typeof path === "string" && path !== "")
       .map(async (recorded) => {
         const beside = join(target, basename(dirname(recorded)), TRACE_FILE);
         if (await exists(beside)) return beside;

@@ -4,7 +4,7 @@
  * results) and report as it goes.
  */
 import { writeFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { enterSandbox, sealFromSandbox } from "../host/sandbox.ts";
 import type { RuntimeKind } from "../runtime/infrastructure.ts";
@@ -22,6 +22,7 @@ import { loadManifest } from "./manifest.ts";
 import { prepareOutDir } from "./out-dir.ts";
 import { describeSandbox } from "./protections.ts";
 import { findLab } from "./registry.ts";
+import { runPool } from "./run-pool.ts";
 import { runScenario, type ScenarioResult } from "./run-scenario.ts";
 import { UsageError } from "./usage-error.ts";
 import { HARNESS_VERSION } from "./version.ts";
@@ -51,6 +52,13 @@ export interface TestOptions {
   shouldStart?: (run: { scenario: ScenarioDefinition; seed: number }) => boolean;
   /** Called once the output folder is ready (absolute path), before the build. */
   onOutDirReady?: (outDir: string) => Promise<void>;
+  /** How many runs go at once (default 1); they share the build and the sandbox. */
+  jobs?: number;
+  /**
+   * false: a passing run's folder is removed once it is counted (its tracePath becomes ""), so
+   * hunting a flaky failure over many seeds keeps only the traces worth opening. Default true.
+   */
+  keepPassingRuns?: boolean;
 }
 
 export interface TestSummary {
@@ -175,9 +183,8 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
     }
     options.log(`build ok (${(build.durationMs / 1000).toFixed(1)} s)`);
 
-    for (const { scenario, seed } of planned) {
-      if (options.signal.aborted) break;
-      if (options.shouldStart && !options.shouldStart({ scenario, seed })) continue;
+    const runOne = async ({ scenario, seed }: (typeof planned)[number]) => {
+      if (options.shouldStart && !options.shouldStart({ scenario, seed })) return;
       options.log(`running ${scenario.name} (seed ${seed})...`);
       const reproduce = [
         options.command,
@@ -210,6 +217,10 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
       });
       const shown = relative(process.cwd(), result.tracePath);
       if (shown && !shown.startsWith("..")) result.tracePath = shown;
+      if (options.keepPassingRuns === false && result.verdict === "pass") {
+        await rm(join(outDir, `${scenario.name}-seed${seed}`), { recursive: true, force: true });
+        result.tracePath = "";
+      }
       summary.results.push(result);
       summary.notRun = summary.notRun.filter(
         (entry) => !(entry.scenario === scenario.name && entry.seed === seed),
@@ -217,7 +228,12 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
       summary.score += result.points;
       await save();
       options.onResult(result);
-    }
+    };
+    await runPool(planned, options.jobs ?? 1, options.signal, runOne);
+    // Runs finish in any order with several jobs; the summary lists them as planned.
+    const order = (result: ScenarioResult) =>
+      planned.findIndex((run) => run.scenario.name === result.scenario && run.seed === result.seed);
+    summary.results.sort((a, b) => order(a) - order(b));
     summary.status = options.signal.aborted ? "interrupted" : "completed";
     await save();
     return summary;

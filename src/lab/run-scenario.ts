@@ -68,6 +68,7 @@ export interface ScenarioResult {
   points: number;
   maxPoints: number;
   durationMs: number;
+  /** Where its trace is; "" when the run passed and its folder was not kept (--seeds, no --keep-all). */
   tracePath: string;
   reproduce: string;
   checks: CheckResult[];
