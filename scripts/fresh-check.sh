@@ -37,7 +37,7 @@ $static || [ "$(id -u)" = 0 ] || fail "run it as root (setup installs Debian pac
 declare -A HOW=(
   [bash]=base [sh]=base [true]=base [sleep]=base [git]=base [npm]=base [go]=base
   [python3]=base [gcc]=base [g++]=base [make]=base [pkg-config]=base [rpcgen]=base
-  [unshare]=base [apt-get]=base [bin/dslab]=base
+  [unshare]=base [apt-get]=base [bin/dslab]=base [script]=base
   [node]=tools [toxiproxy-server]=tools
   [docker]=deb:docker.io:/usr/bin/docker [dockerd]=deb:docker.io:/usr/sbin/dockerd
   [iptables]=deb:iptables:/usr/sbin/iptables [debootstrap]=deb:debootstrap:/usr/sbin/debootstrap

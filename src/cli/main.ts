@@ -16,7 +16,7 @@ import {
 } from "../lab/definition.ts";
 import { tryPointLatestAt } from "../lab/latest-link.ts";
 import { ManifestError } from "../lab/manifest.ts";
-import { runTests } from "../lab/run-lab.ts";
+import { type RunKey, runTests } from "../lab/run-lab.ts";
 import { UsageError } from "../lab/usage-error.ts";
 import { HARNESS_VERSION } from "../lab/version.ts";
 import { registerLincheckCommand } from "../lincheck/cli.ts";
@@ -25,7 +25,9 @@ import { formatSeedTable } from "../report/seed-table.ts";
 import { RUNTIME_KINDS, type RuntimeKind } from "../runtime/infrastructure.ts";
 import { registerShrinkCommand } from "../shrink/cli.ts";
 import { parseScheduleFile } from "../shrink/shrink.ts";
+import type { TraceEvent } from "../trace/events.ts";
 import { labArgument } from "./lab-argument.ts";
+import { StatusLine, wantsLiveTerminal } from "./live-terminal.ts";
 import { parseAge, parseTimeScale, wholeNumber } from "./parse-number.ts";
 import { checkSeedRange, parseRunCount, parseSeed, randomSeed } from "./seed.ts";
 import { testOutput } from "./test-output.ts";
@@ -61,14 +63,19 @@ async function testCommand(
   checkSeedRange(firstSeed, opts.seeds);
   const seeds = Array.from({ length: opts.seeds }, (_, i) => firstSeed + i);
   // Unknown scenario names (and a bad course file) are found before the build.
-  selectScenarios(await loadLabDefinition(lab, opts.course), opts.scenario);
+  const scenarios = selectScenarios(await loadLabDefinition(lab, opts.course), opts.scenario);
   const outDir = opts.out ?? `dslab-out/${lab}-${timestamp()}`;
   const schedule = opts.schedule
     ? await readScheduleOption(opts.schedule, opts.scenario)
     : undefined;
   const controller = new AbortController();
   abortOnSignals(controller);
-  const output = testOutput(opts.json);
+  // On a terminal: colour and a live status line; plain lines anywhere else (and with --json).
+  const live =
+    !opts.json && wantsLiveTerminal(process.stdout)
+      ? new StatusLine(process.stdout, seeds.length * scenarios.length)
+      : undefined;
+  const output = testOutput(opts.json, live?.lines());
   output.line(
     `dslab ${HARNESS_VERSION}: lab ${lab}, submission ${submission}, seed${seeds.length > 1 ? "s" : ""} ${seeds.join(", ")}, time scale ${opts.timeScale}, output ${outDir}`,
   );
@@ -80,6 +87,12 @@ async function testCommand(
   }
   const keepPassingRuns = seeds.length === 1 || opts.keepAll;
   const summary = await runTests({
+    ...(live
+      ? {
+          onRunStart: (run: RunKey) => live.start(run),
+          onRunEvent: (run: RunKey, event: TraceEvent) => live.event(run, event),
+        }
+      : {}),
     lab,
     submission,
     seeds,
@@ -98,10 +111,14 @@ async function testCommand(
     keepPassingRuns,
     command: process.env.DSLAB_COMMAND ?? "bin/dslab",
     log: (line) => {
-      if (!quiet || !line.startsWith("running ")) output.line(line);
+      // The live status line already says which runs are going.
+      if (!(quiet || live) || !line.startsWith("running ")) output.line(line);
     },
-    onResult: (result) => output.line(formatScenario(result)),
-  });
+    onResult: (result) => {
+      live?.finish(result);
+      output.line(formatScenario(result));
+    },
+  }).finally(() => live?.close());
   if (summary.status !== "build-failed") {
     output.line(formatTotals(summary.results));
     if (seeds.length > 1) {

@@ -8,7 +8,7 @@ import { rm, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { enterSandbox, sealFromSandbox } from "../host/sandbox.ts";
 import type { RuntimeKind } from "../runtime/infrastructure.ts";
-import type { ScheduledFault } from "../trace/events.ts";
+import type { ScheduledFault, TraceEvent } from "../trace/events.ts";
 import { BUILD_TIME_LIMIT_MS, buildSubmission } from "./build.ts";
 import {
   type LabDefinition,
@@ -59,6 +59,15 @@ export interface TestOptions {
    * hunting a flaky failure over many seeds keeps only the traces worth opening. Default true.
    */
   keepPassingRuns?: boolean;
+  /** Each run's start and every event it records, as they happen (a live status line). */
+  onRunStart?: (run: RunKey) => void;
+  onRunEvent?: (run: RunKey, event: TraceEvent) => void;
+}
+
+/** One scenario run of a `dslab test`. */
+export interface RunKey {
+  scenario: string;
+  seed: number;
 }
 
 export interface TestSummary {
@@ -186,6 +195,8 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
     const runOne = async ({ scenario, seed }: (typeof planned)[number]) => {
       if (options.shouldStart && !options.shouldStart({ scenario, seed })) return;
       options.log(`running ${scenario.name} (seed ${seed})...`);
+      const key = { scenario: scenario.name, seed };
+      options.onRunStart?.(key);
       const reproduce = [
         options.command,
         "test",
@@ -214,6 +225,9 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
         signal: options.signal,
         ...(options.schedule ? { schedule: options.schedule.faults } : {}),
         ...(options.runtime ? { runtime: options.runtime } : {}),
+        ...(options.onRunEvent
+          ? { onEvent: (event: TraceEvent) => options.onRunEvent?.(key, event) }
+          : {}),
       });
       const shown = relative(process.cwd(), result.tracePath);
       if (shown && !shown.startsWith("..")) result.tracePath = shown;

@@ -57,6 +57,8 @@ export interface ScenarioRunRequest {
   wallLimitMs?: number;
   /** How long an aborted run may take to wind down before it is left behind (default 30 s). */
   abortGraceMs?: number;
+  /** Sees every event as it is recorded (the terminal's live status line). */
+  onEvent?: (event: TraceEvent) => void;
 }
 
 export type ScenarioVerdict = "pass" | "fail" | "unknown" | "error";
@@ -204,7 +206,7 @@ export async function runScenario(request: ScenarioRunRequest): Promise<Scenario
     },
   });
   // Drivers (and reactive nemeses) watch the run as it is recorded.
-  const observers = new Set<(event: TraceEvent) => void>();
+  const observers = new Set<(event: TraceEvent) => void>(request.onEvent ? [request.onEvent] : []);
   const emit = (event: TraceEvent) => {
     writer.emit(event);
     for (const observer of observers) observer(event);
