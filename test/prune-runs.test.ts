@@ -1,6 +1,7 @@
 /**
  * dslab clean --runs removes only run folders dslab marked as its own, by the age of their
- * newest file, and the `latest` link once its run is gone; anything else in dslab-out stays.
+ * newest file, and the `latest` link once its run is gone; anything else in dslab-out, and a
+ * run still going, stays.
  */
 import { lstat, mkdir, readdir, readlink, symlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -42,6 +43,19 @@ describe("pruneRuns", () => {
     expect(outcome.removed[0]?.bytes).toBe(2);
     expect(outcome.unmarked).toEqual([join(root, "notes")]);
     expect((await readdir(root)).sort()).toEqual(["loose.txt", "notes"]);
+  });
+
+  it("leaves a run still going alone, but not one killed long ago", async () => {
+    const root = await tempDir("dslab-prune-running-");
+    const running = '{"status":"running"}';
+    await folder(root, "going", { ".dslab-out": "", "summary.json": running }, 60_000);
+    await folder(root, "killed", { ".dslab-out": "", "summary.json": running }, DAY_MS);
+    const outcome = await pruneRuns(root, undefined, NOW);
+    expect(outcome.removed.map((run) => run.path)).toEqual([join(root, "killed")]);
+    expect(outcome.inProgress).toEqual([join(root, "going")]);
+    expect(describePrune(root, undefined, outcome)).toContain(
+      `left alone: ${join(root, "going")} (a run still going)`,
+    );
   });
 
   it("with an age, removes only folders whose newest file is older", async () => {

@@ -3,7 +3,7 @@
  * its own (OUT_MARKER, or summary.json in older ones) are candidates: anything else a student
  * keeps there is never touched.
  */
-import { lstat, readdir, readlink, rm, stat, unlink } from "node:fs/promises";
+import { lstat, readdir, readFile, readlink, rm, stat, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { LATEST } from "./latest-link.ts";
 import { OLDER_OUT_MARKER, OUT_MARKER } from "./out-dir.ts";
@@ -18,6 +18,8 @@ export interface PruneOutcome {
   removed: PrunedRun[];
   /** Folders under the root that dslab did not mark: left alone. */
   unmarked: string[];
+  /** Runs still going (summary "running", written to within IN_PROGRESS_WINDOW_MS): left alone. */
+  inProgress: string[];
   /** The `latest` link was removed because its run was. */
   latestRemoved: boolean;
   /** The root does not exist. */
@@ -33,7 +35,13 @@ export async function pruneRuns(
   olderThanMs: number | undefined,
   now: number = Date.now(),
 ): Promise<PruneOutcome> {
-  const outcome: PruneOutcome = { removed: [], unmarked: [], latestRemoved: false, noRoot: false };
+  const outcome: PruneOutcome = {
+    removed: [],
+    unmarked: [],
+    inProgress: [],
+    latestRemoved: false,
+    noRoot: false,
+  };
   let entries: string[];
   try {
     entries = await readdir(root);
@@ -53,11 +61,30 @@ export async function pruneRuns(
     }
     const { bytes, newestMs } = await measure(path);
     if (olderThanMs !== undefined && now - newestMs < olderThanMs) continue;
+    if (now - newestMs < IN_PROGRESS_WINDOW_MS && (await summaryStatus(path)) === "running") {
+      outcome.inProgress.push(path);
+      continue;
+    }
     await rm(path, { recursive: true, force: true });
     outcome.removed.push({ path, bytes });
   }
   outcome.latestRemoved = await removeIfDangling(join(root, LATEST));
   return outcome;
+}
+
+/**
+ * A run writes its trace as events happen and its summary after every scenario: one marked
+ * "running" whose files changed this recently is going on (one killed outright stops changing).
+ */
+export const IN_PROGRESS_WINDOW_MS = 10 * 60_000;
+
+async function summaryStatus(path: string): Promise<unknown> {
+  try {
+    return (JSON.parse(await readFile(join(path, "summary.json"), "utf8")) as { status?: unknown })
+      .status;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -122,6 +149,9 @@ export function describePrune(
     const freed = outcome.removed.reduce((sum, run) => sum + run.bytes, 0);
     const count = outcome.removed.length;
     lines.push(`freed ${formatSize(freed)} (${count} run folder${count === 1 ? "" : "s"})`);
+  }
+  if (outcome.inProgress.length > 0) {
+    lines.push(`left alone: ${outcome.inProgress.join(", ")} (a run still going)`);
   }
   if (outcome.unmarked.length > 0) {
     lines.push(
