@@ -1,8 +1,8 @@
 /**
  * `dslab test --json`: stdout holds the run's summary as JSON and nothing else (progress,
  * results and errors on stderr), so `dslab test ... --json | jq` works; the default output
- * folder moves dslab-out/latest, an explicit --out does not. No scenario runs here: the
- * submissions below fail at the build or at the scenario's name.
+ * folder moves dslab-out/latest (dslab grade's too), an explicit --out does not. No scenario
+ * runs here: the submissions below fail at the build or at the scenario's name.
  */
 import { mkdir, readFile, readlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -101,5 +101,18 @@ describe("dslab test --json", () => {
     expect(result.exitCode, result.stderr).toBe(2);
     expect(result.stdout).toMatch(/output dslab-out\/mine/);
     await expect(readlink(join(cwd, "dslab-out", "latest"))).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe("dslab grade", () => {
+  it("moves latest to its run too, from the default output folder", async () => {
+    const cwd = await tempDir("dslab-grade-latest-");
+    const result = await dslab(cwd, "grade", "rpc", await failingBuild(), "--seed", "1");
+    expect(result.stdout).toMatch(/dslab-out\/grade-rpc-/);
+    const run = await readlink(join(cwd, "dslab-out", "latest"));
+    expect(run).toMatch(/^grade-rpc-\d{8}-\d{6}$/);
+    await expect(readFile(join(cwd, "dslab-out", run, "results.json"), "utf8")).resolves.toMatch(
+      /"score"/,
+    );
   });
 });
