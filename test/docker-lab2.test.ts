@@ -1,6 +1,6 @@
 /**
- * Lab 2 under `--runtime docker`: each buggy variant fails on its property as under the process
- * runtime, the reference passes a scenario with partitions, crashes and pauses and the
+ * Lab 2 under `--runtime docker`: each buggy variant fails on its property (one with the same
+ * verdicts on every property as under the process runtime), the reference passes a scenario with partitions, crashes and pauses and the
  * reactive one, and nothing of the runs is left in the engine. Needs dockerd and the images.
  */
 import { describe, expect, it } from "vitest";
@@ -19,31 +19,41 @@ const TIMEOUT_MS = 300_000;
  * Bugs that show whatever the timing, each in the scenario aimed at it (see e2e-consensus),
  * on a seed where they show (a seed's planned proposals are the same under both runtimes,
  * whenever nodes decide). invents-value needs a value with a NUL byte to win a slot: seed
- * 12 has one. stops-retrying needs a slot proposed to the isolated node alone early in its
- * isolation: seed 15 has one.
+ * 12 has one.
  */
-const DETERMINISTIC: Array<{ fixture: string; scenario: string; seed: number; fails: string }> = [
-  { fixture: "bug-decides-own-input", scenario: "clean", seed: 11, fails: "agreement" },
+const DETERMINISTIC: Array<{
+  fixture: string;
+  scenario: string;
+  seed: number;
+  fails: string;
+  /** Also run it under processes and compare every property's verdict (one bug is enough). */
+  compare?: true;
+}> = [
   {
-    fixture: "bug-quorum-floor-half",
-    scenario: "minority-partition",
+    fixture: "bug-decides-own-input",
+    scenario: "clean",
     seed: 11,
     fails: "agreement",
+    compare: true,
   },
   { fixture: "bug-invents-value", scenario: "clean", seed: 12, fails: "validity" },
-  { fixture: "bug-stops-retrying", scenario: "long-isolation", seed: 15, fails: "termination" },
 ];
 
-describe.each(DETERMINISTIC)("$fixture", ({ fixture, scenario, seed, fails }) => {
-  it(`fails ${fails} in ${scenario} (seed ${seed}) as under the process runtime`, {
+// e2e-consensus catches every bug under processes (quorum-floor-half and stops-retrying too:
+// the network faults they need are the same proxies under both runtimes); here one bug is
+// compared property by property with the process runtime, and one more fails validity.
+describe.each(DETERMINISTIC)("$fixture", ({ fixture, scenario, seed, fails, compare }) => {
+  it(`fails ${fails} in ${scenario} (seed ${seed})${compare ? " as under the process runtime" : ""}`, {
     timeout: TIMEOUT_MS,
   }, async () => {
     const docker = await inDocker(fixture, [scenario], seed);
     expect(docker.build?.ok).toBe(true);
     expect(verdictOf(docker.results[0], fails), explain(docker.results)).toBe("fail");
     expect(leftovers()).toBe("");
-    const processes = await inProcesses(fixture, [scenario], seed);
-    expect(outcomes(docker)).toEqual(outcomes(processes));
+    if (compare) {
+      const processes = await inProcesses(fixture, [scenario], seed);
+      expect(outcomes(docker)).toEqual(outcomes(processes));
+    }
   });
 });
 
@@ -56,7 +66,8 @@ describe.each(DETERMINISTIC)("$fixture", ({ fixture, scenario, seed, fails }) =>
  * take odds of about one in ten billion; a run takes about 14 s, and the first seed almost
  * always catches it.
  */
-describe.each(["bug-acceptor-memory-only", "bug-ignores-accepted"])("%s", (fixture) => {
+// One of the two bugs this scenario is for: the reactions it needs are the same for both.
+describe.each(["bug-acceptor-memory-only"])("%s", (fixture) => {
   it("fails agreement in slow-decide-and-cut on one of seeds 11 to 20", {
     timeout: 2 * TIMEOUT_MS,
   }, async () => {

@@ -9,20 +9,14 @@
 import { describe, expect, it } from "vitest";
 import { explain, fixtureRunner } from "./support/e2e.ts";
 
-const FAULT_SCENARIOS = [
-  "lost-replies",
-  "lost-requests",
-  "sliced-streams",
-  "broken-connections",
-  "crash-restart",
-  "pauses",
-  "mixed",
-];
+// One of each kind of fault (lost messages, sliced streams, crashes) and all of them at once:
+// the evidence rule is the same in every scenario.
+const FAULT_SCENARIOS = ["lost-replies", "sliced-streams", "crash-restart", "mixed"];
 
 describe("a server that never answers", () => {
   const run = fixtureRunner("rpc");
 
-  it("scores 0 on every fault scenario, saying what evidence was missing", {
+  it("scores 0 on fault scenarios, saying what evidence was missing", {
     timeout: 300_000,
   }, async () => {
     const summary = await run("../hostile/sleep-on-call", FAULT_SCENARIOS, 1);

@@ -1,8 +1,9 @@
 /**
  * Malformed traces (a null line, a header without a field, "lab": "__proto__", a string `t`...)
- * are refused by `dslab check`, `dslab inspect` and `dslab inspect --html` with exit 2 and the
- * file, line and reason; never a TypeError (exit 3). Every line is checked against
- * docs/trace.schema.json, which lists exactly the event types events.ts defines.
+ * are refused by the reader `dslab check`, `dslab inspect` and `dslab inspect --html` share, and
+ * by each command (one per case, in turn) with exit 2 and the file, line and reason; never a
+ * TypeError (exit 3). Every line is checked against docs/trace.schema.json, which lists
+ * exactly the event types events.ts defines.
  */
 import { readFileSync } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
@@ -10,7 +11,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
 import { EVENT_TYPES } from "../src/trace/events.ts";
-import { parseTrace } from "../src/trace/reader.ts";
+import { parseTrace, TraceReadError } from "../src/trace/reader.ts";
 import { useTempDirs } from "./support/temp-dirs.ts";
 
 const REFERENCE = "fixtures/traces/rpc-cpp-reference-crash-after-ack.jsonl";
@@ -141,22 +142,30 @@ const CASES: Array<[string, () => string, RegExp]> = [
   ]),
 ];
 
+/** The three commands that read a trace, each run on every third case (a process each). */
+const READERS = [
+  (file: string) => dslab("check", file),
+  (file: string) => dslab("inspect", file),
+  (file: string) => dslab("inspect", file, "--html", join(dir, "out.html")),
+];
+
 describe("malformed traces are unreadable input (exit 2), with the line and the reason", () => {
-  it.each(CASES)("%s", async (name, text, reason) => {
-    const file = join(dir, `${name.replace(/\W+/g, "-")}.jsonl`);
-    await writeFile(file, text());
-    const runs = await Promise.all([
-      dslab("check", file),
-      dslab("inspect", file),
-      dslab("inspect", file, "--html", join(dir, "out.html")),
-    ]);
-    for (const run of runs) {
+  it.each(CASES.map((entry, index) => [...entry, index] as const))(
+    "%s",
+    async (name, text, reason, index) => {
+      const file = join(dir, `${name.replace(/\W+/g, "-")}.jsonl`);
+      await writeFile(file, text());
+      // The reader all three commands share refuses it, naming the file, line and reason...
+      expect(() => parseTrace(text(), file)).toThrow(TraceReadError);
+      expect(() => parseTrace(text(), file)).toThrow(reason);
+      // ...and a command says so and exits 2, never with a TypeError.
+      const run = await (READERS[index % READERS.length] as (typeof READERS)[number])(file);
       expect(run.exitCode, `${run.command}\n${run.stderr}`).toBe(2);
       expect(run.stderr).toContain(`dslab: ${file}:`);
       expect(run.stderr).toMatch(reason);
       expect(run.stderr).not.toMatch(/TypeError|internal error|\n\s+at /);
-    }
-  });
+    },
+  );
 
   it("an empty file", async () => {
     const file = join(dir, "empty.jsonl");

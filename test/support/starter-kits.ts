@@ -26,7 +26,7 @@ export const FIRST_RUNS = [
   {
     lab: "kvr",
     scenario: "clean",
-    timeScale: "0.5",
+    timeScale: "0.25",
     verdict: "fail",
     property: "wire-conformance",
     message: /PROC_UNAVAIL \(the server does not implement that procedure\)/,
