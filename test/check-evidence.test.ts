@@ -58,7 +58,12 @@ describe("evidence", () => {
     });
     b.rawReply(3, 7, 2, { kind: "malformed", reason: "unsolicited", hex: "" });
     b.end(10);
-    expect(checkEvidence(b.trace()).summary).toMatch(/^Only 1 of 1 calls got a reply/);
+    const result = checkEvidence(b.trace());
+    expect(result.summary).toMatch(/^Only 1 of 1 calls got a reply/);
+    // Every call answered, too few made (a probe whose first calls were refused).
+    expect(result.evidence[0]?.message).toBe(
+      "Every call sent got a reply, but only 1 was sent: the scenario's clients stopped early (the other properties say why).",
+    );
   });
 
   it("needs at least one answered call, whatever the trace's header says", () => {

@@ -63,9 +63,12 @@ export function checkEvidence(trace: Trace): CheckResult {
   const evidence: Evidence[] = [
     {
       message:
-        unanswered.length === 0
+        called.size === 0
           ? "No call was sent."
-          : `${unanswered.length} call${unanswered.length === 1 ? "" : "s"} never got a reply; the first ${Math.min(unanswered.length, UNANSWERED_SHOWN)} are marked.`,
+          : unanswered.length === 0
+            ? // A probe stops when its first calls are refused (a starter kit's PROC_UNAVAIL).
+              `Every call sent got a reply, but only ${called.size} ${called.size === 1 ? "was" : "were"} sent: the scenario's clients stopped early (the other properties say why).`
+            : `${unanswered.length} call${unanswered.length === 1 ? "" : "s"} never got a reply; the first ${Math.min(unanswered.length, UNANSWERED_SHOWN)} are marked.`,
       events: unanswered.slice(0, UNANSWERED_SHOWN),
     },
   ];
