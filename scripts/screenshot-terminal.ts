@@ -4,7 +4,7 @@
  * Needs tmux and chromium (apt-get install tmux chromium). Run: node scripts/screenshot-terminal.ts
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launchChromium } from "../src/report/html/headless-chromium.ts";
@@ -13,7 +13,9 @@ const SESSION = "dslab-screenshot";
 const OUT = "docs/img/terminal-status-line.png";
 const tmux = (...args: string[]) => execFileSync("tmux", args, { encoding: "utf8" });
 
-const runDir = join(mkdtempSync(join(tmpdir(), "dslab-shot-")), "out");
+const work = mkdtempSync(join(tmpdir(), "dslab-shot-"));
+chmodSync(work, 0o755); // the sandbox user must reach the run's folder (protections on)
+const runDir = join(work, "out");
 tmux(
   "new-session",
   "-d",
@@ -68,9 +70,9 @@ const html = screen.replaceAll(
   },
 );
 const page = `<body style="margin:0;background:#1e2127"><pre style="margin:0;padding:14px;color:#dcdfe4;font:14px/1.35 'DejaVu Sans Mono',monospace">${html}</pre></body>`;
-const file = join(runDir, "..", "screen.html");
+const file = join(work, "screen.html");
 writeFileSync(file, page);
-const chromium = await launchChromium({ width: 1000, height: 460 });
+const chromium = await launchChromium({ width: 1130, height: 490 });
 const tab = await chromium.context.newPage();
 await tab.goto(`file://${file}`);
 await tab.screenshot({ path: OUT });

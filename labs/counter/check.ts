@@ -37,10 +37,14 @@ export function checkLinearizable(trace: Trace): CheckResult {
   const ops = history.ops.filter((op) => op.status !== "fail" && op.call.proc !== "NULL");
   const answered = ops.filter((op) => op.status === "ok").length;
   if (answered === 0) {
+    const refused = history.ops.filter((op) => op.status === "fail" && op.call.proc !== "NULL");
     return {
       property: LINEARIZABLE,
       verdict: "unknown",
-      summary: "No ADD or READ got a reply, so there is nothing to judge.",
+      summary:
+        refused.length > 0
+          ? `No ADD or READ got a SUCCESS reply (${refused.length} were refused with an RPC error, e.g. PROC_UNAVAIL: not implemented), so there is nothing to judge.`
+          : "No ADD or READ got a reply, so there is nothing to judge.",
       evidence: [],
     };
   }
