@@ -147,7 +147,13 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
   };
   const summaryPath = join(outDir, "summary.json");
   const summaryText = () => `${JSON.stringify(summary, null, 2)}\n`;
-  const save = () => writeFile(summaryPath, summaryText());
+  // One write at a time: runs going at once (--jobs) finish together, and two writes of one
+  // file at once could interleave.
+  let saved: Promise<void> = Promise.resolve();
+  const save = () => {
+    saved = saved.then(() => writeFile(summaryPath, summaryText()));
+    return saved;
+  };
   await save();
   // A forced quit (a second Ctrl-C, the cleanup's grace run out) exits mid-run, past every
   // await below: the summary still says the run was interrupted, never "running".
