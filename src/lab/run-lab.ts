@@ -251,8 +251,11 @@ export async function runTests(options: TestOptions): Promise<TestSummary> {
     };
     await runPool(planned, options.jobs ?? 1, options.signal, runOne);
     // Runs finish in any order with several jobs; the summary lists them as planned.
+    const position = new Map(
+      planned.map((run, index) => [`${run.scenario.name}@${run.seed}`, index]),
+    );
     const order = (result: ScenarioResult) =>
-      planned.findIndex((run) => run.scenario.name === result.scenario && run.seed === result.seed);
+      position.get(`${result.scenario}@${result.seed}`) ?? 0;
     summary.results.sort((a, b) => order(a) - order(b));
     summary.status = options.signal.aborted ? "interrupted" : "completed";
     await save();
