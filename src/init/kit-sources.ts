@@ -29,21 +29,21 @@ export function cppCases(procedures: readonly XProcedure[]): string {
         procedure.resultType === "void"
           ? "return {kSuccess, {}} (void results)"
           : `return success(${cType(procedure.resultType).routine}, &result) with a ${procedure.resultType} result`;
-      if (procedure.argType === "void") {
-        return [
-          `    case ${procedure.name}: {  // ${procedure.signature}`,
-          `      // TODO: do the work and ${result}.`,
-          "      return unavailable();",
-          "    }",
-        ].join("\n");
-      }
-      const argument = cType(procedure.argType);
+      const argument = procedure.argType === "void" ? undefined : cType(procedure.argType);
       return [
         `    case ${procedure.name}: {  // ${procedure.signature}`,
-        `      ${argument.type} args{};`,
-        `      if (!${argument.routine}(in, &args)) return garbage();`,
+        ...(argument
+          ? [
+              `      ${argument.type} args{};`,
+              `      if (!${argument.routine}(in, &args)) return garbage();`,
+            ]
+          : []),
         `      // TODO: do the work and ${result}.`,
-        `      xdr_free(reinterpret_cast<xdrproc_t>(${argument.routine}), reinterpret_cast<char*>(&args));`,
+        ...(argument
+          ? [
+              `      xdr_free(reinterpret_cast<xdrproc_t>(${argument.routine}), reinterpret_cast<char*>(&args));`,
+            ]
+          : []),
         "      return unavailable();",
         "    }",
       ].join("\n");
